@@ -1,0 +1,65 @@
+# The front door. `make run` serves the site; `make test` lints and tests it.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+PORT ?= 8000
+export PORT
+
+.PHONY: run dev test lint format setup install install-dev superuser clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Reinstall only when the requirements change.
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## setup: migrate, load the content fixtures, collect static files
+setup: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py loaddata treatments clinic
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+## run: serve the site with gunicorn on http://127.0.0.1:$(PORT) (DEBUG off)
+run: setup
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"
+	$(VENV)/bin/gunicorn -c clinic_site/gunicorn.conf.py clinic_site.wsgi
+
+## dev: Django's development server with DEBUG on
+dev: setup
+	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## superuser: create a staff account for /admin/
+superuser: setup
+	$(PY) manage.py createsuperuser
+
+## lint: ruff, template indentation, Django's checks, no missing migrations
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djhtml --check templates
+	DJANGO_SETTINGS_MODULE=clinic_site.settings_test $(PY) manage.py check --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=clinic_site.settings_test $(PY) manage.py makemigrations --check --dry-run
+
+## test: lint, then the whole pytest suite
+test: lint
+	$(VENV)/bin/pytest
+
+## format: apply ruff and djhtml formatting
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/djhtml templates
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,16 @@
+"""Test settings: the real settings, changed only for speed and determinism.
+
+Like bakerydemo's test settings: a fast password hasher and plain static
+storage so templates render without `collectstatic`. The database and cache
+still come from DATABASE_URL / CACHE_URL, so CI runs the same suite on
+SQLite + local memory and on PostgreSQL + Redis.
+"""
+
+from .settings import *  # noqa: F403
+from .settings import STORAGES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

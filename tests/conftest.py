@@ -1,0 +1,30 @@
+import pytest
+from bs4 import BeautifulSoup
+from django.core.cache import cache
+from django.core.management import call_command
+
+from tests.factories import ClinicDetailsFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Each test starts with an empty cache (shared Redis in CI included)."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def clinic(db):
+    return ClinicDetailsFactory()
+
+
+@pytest.fixture
+def seeded(db):
+    """The shipped content: fixtures/treatments.json and fixtures/clinic.json."""
+    call_command("loaddata", "treatments", "clinic", verbosity=0)
+
+
+def soup(response):
+    """Parse a response's HTML for structural assertions."""
+    return BeautifulSoup(response.content.decode(), "html.parser")

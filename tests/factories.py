@@ -1,0 +1,61 @@
+import datetime
+
+import factory
+
+from treatments.models import ClinicDetails, Section, Treatment, TreatmentPoint
+
+
+class TreatmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Treatment
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Treatment {n}")
+    slug = factory.Sequence(lambda n: f"treatment-{n}")
+    summary = "A short summary of the treatment."
+    overview = "What the treatment is."
+    how_it_works = "How the treatment works."
+    status = Treatment.Status.PUBLISHED
+    display_order = factory.Sequence(lambda n: n)
+    last_reviewed = datetime.date(2026, 1, 15)
+    next_review_due = datetime.date(2027, 1, 15)
+
+
+class TreatmentPointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TreatmentPoint
+
+    treatment = factory.SubFactory(TreatmentFactory)
+    section = Section.BENEFITS
+    text = factory.Sequence(lambda n: f"Point number {n}")
+    order = factory.Sequence(lambda n: n)
+
+
+class ClinicDetailsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClinicDetails
+        django_get_or_create = ["id"]
+
+    id = ClinicDetails.SINGLETON_PK
+    name = "Test Clinic"
+    phone = "01632 960001"
+    email = "clinic@test.example"
+    address = "2 Test Road\nTestville\nTE5 7ST"
+    opening_hours = "Monday to Friday: 9am to 5pm"
+    urgent_care_notice = "This form is not for emergencies. Call 999."
+
+
+def make_treatment_with_points(per_section, **kwargs):
+    """A published treatment with `per_section` points in every section."""
+    treatment = TreatmentFactory(**kwargs)
+    TreatmentPoint.objects.bulk_create(
+        TreatmentPoint(
+            treatment=treatment,
+            section=section,
+            text=f"{section} point {i}",
+            order=i,
+        )
+        for section in Section.values
+        for i in range(per_section)
+    )
+    return treatment

@@ -1,0 +1,88 @@
+"""Settings come from the environment; production refuses to start half-set."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+CHECK = "import django; django.setup(); from django.conf import settings; "
+
+
+def run_settings(tmp_path, code, **env_vars):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "CACHE_URL", "EMAIL_URL"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="clinic_site.settings",
+        DJANGO_VAR_DIR=str(tmp_path),
+        **env_vars,
+    )
+    return subprocess.run(
+        [sys.executable, "-c", CHECK + code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_without_secret_key_fails_loudly(tmp_path):
+    result = run_settings(
+        tmp_path, "print('started')", DJANGO_ENV="production", DJANGO_ALLOWED_HOSTS="x"
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DJANGO_SECRET_KEY" in result.stderr
+    assert "started" not in result.stdout
+
+
+def test_production_without_allowed_hosts_fails_loudly(tmp_path):
+    result = run_settings(
+        tmp_path, "print('started')", DJANGO_ENV="production", DJANGO_SECRET_KEY="k"
+    )
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_starts_with_both_set(tmp_path):
+    result = run_settings(
+        tmp_path,
+        "print(settings.DEBUG, settings.ALLOWED_HOSTS)",
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY="a-long-test-secret",
+        DJANGO_ALLOWED_HOSTS="clinic.example,www.clinic.example",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False ['clinic.example', 'www.clinic.example']"
+
+
+def test_unknown_environment_name_is_refused(tmp_path):
+    result = run_settings(tmp_path, "print('started')", DJANGO_ENV="staging")
+    assert result.returncode != 0
+    assert "DJANGO_ENV" in result.stderr
+
+
+def test_local_needs_no_variables_and_keeps_its_generated_key(tmp_path):
+    code = (
+        "print(settings.SECRET_KEY, settings.DEBUG, "
+        "settings.DATABASES['default']['ENGINE'])"
+    )
+    first = run_settings(tmp_path, code)
+    second = run_settings(tmp_path, code)
+    assert first.returncode == 0, first.stderr
+    key, debug, engine = first.stdout.split()
+    assert len(key) >= 50
+    assert debug == "False"
+    assert engine == "django.db.backends.sqlite3"
+    assert second.stdout == first.stdout
+    assert (tmp_path / "secret_key").read_text().strip() == key
+    assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_debug_comes_from_the_environment(tmp_path):
+    result = run_settings(tmp_path, "print(settings.DEBUG)", DJANGO_DEBUG="true")
+    assert result.stdout.strip() == "True"

@@ -1,0 +1,280 @@
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+
+
+class TreatmentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft (hidden from the public)"
+    PUBLISHED = "published", "Published"
+
+
+class Section(models.TextChoices):
+    """The sectioned lists of a treatment page, in page order."""
+
+    INDICATIONS = "indications", "What it treats"
+    BENEFITS = "benefits", "Benefits"
+    LIMITATIONS = "limitations", "Limitations"
+    SIDE_EFFECTS = "side_effects", "Side effects & considerations"
+    PROCEDURE = "procedure", "Procedure"
+    AFTERCARE = "aftercare", "Aftercare"
+
+
+class TreatmentQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=TreatmentStatus.PUBLISHED)
+
+    def for_detail(self):
+        """Everything the treatment page shows, in a fixed number of queries."""
+        return self.prefetch_related(
+            Prefetch("points", queryset=TreatmentPoint.objects.order_by_page()),
+            Prefetch(
+                "related",
+                queryset=Treatment.objects.published().only(
+                    "name", "slug", "summary", "display_order"
+                ),
+            ),
+        )
+
+
+class TreatmentManager(models.Manager.from_queryset(TreatmentQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+@dataclass
+class PageSection:
+    """One h2 section of a treatment page, built by `Treatment.page_sections()`."""
+
+    anchor: str
+    heading: str
+    text: str = ""
+    # (sub-heading or "", [points]) pairs; procedure & aftercare has two.
+    lists: list = field(default_factory=list)
+    # Points that say who should not have the treatment, shown as a callout.
+    cautions: list = field(default_factory=list)
+
+
+# The treatment page, top to bottom: (anchor, heading, text field, lists), where
+# lists are (sub-heading, section) pairs.
+PAGE_LAYOUT = [
+    ("overview", "Overview", "overview", []),
+    ("what-it-treats", "What it treats", None, [("", Section.INDICATIONS)]),
+    ("how-it-works", "How it works", "how_it_works", []),
+    ("benefits", "Benefits", None, [("", Section.BENEFITS)]),
+    ("limitations", "Limitations", None, [("", Section.LIMITATIONS)]),
+    (
+        "side-effects",
+        "Side effects & considerations",
+        None,
+        [("", Section.SIDE_EFFECTS)],
+    ),
+    (
+        "procedure-and-aftercare",
+        "Procedure & aftercare",
+        None,
+        [("At your appointment", Section.PROCEDURE), ("Aftercare", Section.AFTERCARE)],
+    ),
+]
+
+
+class Treatment(models.Model):
+    Status = TreatmentStatus
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="The web address of the page: /treatments/<slug>/.",
+    )
+    summary = models.CharField(
+        max_length=160,
+        help_text="One or two sentences shown on cards and to search engines "
+        "(160 characters at most).",
+    )
+    overview = models.TextField(help_text="Shown under “Overview”.")
+    how_it_works = models.TextField(help_text="Shown under “How it works”.")
+    related = models.ManyToManyField(
+        "self",
+        blank=True,
+        help_text="Treatments this one is complementary to; shown at the end "
+        "of the page.",
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    display_order = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower numbers are listed first."
+    )
+    last_reviewed = models.DateField(
+        null=True, blank=True, help_text="When a clinician last checked this page."
+    )
+    next_review_due = models.DateField(null=True, blank=True)
+    reviewed_by = models.CharField(
+        max_length=100, blank=True, help_text="Name and role of the reviewer."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TreatmentManager()
+
+    class Meta:
+        ordering = ["display_order", "name"]
+        verbose_name = "treatment"
+        verbose_name_plural = "treatments"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=TreatmentStatus.values),
+                name="treatment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(next_review_due__isnull=True)
+                | Q(last_reviewed__isnull=True)
+                | Q(next_review_due__gte=models.F("last_reviewed")),
+                name="treatment_review_due_after_reviewed",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("treatments:detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    def page_sections(self):
+        """The page's sections in the seed's order, leaving out empty ones.
+
+        Reads `self.points.all()`, so after `for_detail()` it costs no query.
+        """
+        by_section = {section: [] for section in Section.values}
+        for point in self.points.all():
+            by_section[point.section].append(point)
+        sections = []
+        for anchor, heading, text_field, parts in PAGE_LAYOUT:
+            lists, cautions = [], []
+            for label, section in parts:
+                points = by_section[section]
+                listed = [p for p in points if not p.is_contraindication]
+                if listed:
+                    lists.append((label, listed))
+                cautions += [p for p in points if p.is_contraindication]
+            text = getattr(self, text_field) if text_field else ""
+            if text or lists or cautions:
+                sections.append(PageSection(anchor, heading, text, lists, cautions))
+        return sections
+
+
+class TreatmentPointQuerySet(models.QuerySet):
+    def order_by_page(self):
+        """Points in page order: section as the page shows them, then order."""
+        section_rank = models.Case(
+            *[
+                models.When(section=value, then=rank)
+                for rank, value in enumerate(Section.values)
+            ],
+            output_field=models.IntegerField(),
+        )
+        return self.order_by(section_rank, "order", "pk")
+
+
+class TreatmentPointManager(models.Manager.from_queryset(TreatmentPointQuerySet)):
+    def get_by_natural_key(self, treatment_slug, section, order):
+        return self.get(treatment__slug=treatment_slug, section=section, order=order)
+
+
+class TreatmentPoint(models.Model):
+    """One bullet of a sectioned list on a treatment page."""
+
+    Section = Section
+
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.CASCADE, related_name="points"
+    )
+    section = models.CharField(max_length=20, choices=Section.choices)
+    text = models.CharField(max_length=500)
+    order = models.PositiveSmallIntegerField(
+        default=0, help_text="Position within its section; lower comes first."
+    )
+    is_contraindication = models.BooleanField(
+        "says who should not have it",
+        default=False,
+        help_text="Tick for a point that says who the treatment is not suitable "
+        "for: it is shown in a highlighted safety box.",
+    )
+
+    objects = TreatmentPointManager()
+
+    class Meta:
+        ordering = ["treatment", "section", "order"]
+        verbose_name = "treatment point"
+        verbose_name_plural = "treatment points"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["treatment", "section", "order"],
+                name="treatmentpoint_unique_order_in_section",
+            ),
+            models.CheckConstraint(
+                condition=Q(section__in=Section.values),
+                name="treatmentpoint_section_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+    def natural_key(self):
+        return (*self.treatment.natural_key(), self.section, self.order)
+
+    natural_key.dependencies = ["treatments.treatment"]
+
+
+class ClinicDetails(models.Model):
+    """The clinic's contact details: a single row, edited in admin."""
+
+    SINGLETON_PK = 1
+
+    name = models.CharField(max_length=100)
+    phone = models.CharField(max_length=30)
+    email = models.EmailField()
+    address = models.TextField(help_text="One line per line of the address.")
+    opening_hours = models.TextField(help_text="One line per day or range of days.")
+    urgent_care_notice = models.TextField(
+        help_text="Shown in the footer and beside the enquiry form: who to call "
+        "when it cannot wait."
+    )
+
+    class Meta:
+        verbose_name = "clinic details"
+        verbose_name_plural = "clinic details"
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="clinicdetails_single_row"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.pk = self.SINGLETON_PK
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls):
+        """The clinic's details, or None before the fixture is loaded."""
+        return cls.objects.filter(pk=cls.SINGLETON_PK).first()
+
+    def address_lines(self):
+        return [line.strip() for line in self.address.splitlines() if line.strip()]
+
+    def opening_hours_lines(self):
+        return [
+            line.strip() for line in self.opening_hours.splitlines() if line.strip()
+        ]
