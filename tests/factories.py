@@ -40,6 +40,7 @@ class ClinicDetailsFactory(factory.django.DjangoModelFactory):
     name = "Test Clinic"
     phone = "01632 960001"
     email = "clinic@test.example"
+    enquiry_notification_email = "staff@test.example"
     address = "2 Test Road\nTestville\nTE5 7ST"
     opening_hours = "Monday to Friday: 9am to 5pm"
     urgent_care_notice = "This form is not for emergencies. Call 999."
