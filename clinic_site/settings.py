@@ -172,6 +172,22 @@ STORAGES = {
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# Where staff open the site: builds the admin links in notification emails,
+# which are sent outside any request (after commit, or from cron).
+SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000")
+
+# Enquiries.
+# Accepted enquiries per client IP per window, counted in the database.
+ENQUIRY_RATE_LIMIT = env.int("DJANGO_ENQUIRY_RATE_LIMIT", default=5)
+ENQUIRY_RATE_WINDOW_SECONDS = env.int("DJANGO_ENQUIRY_RATE_WINDOW", default=3600)
+# How long enquiries are kept (stated on the privacy page; purge_enquiries).
+ENQUIRY_RETENTION_DAYS = env.int("DJANGO_ENQUIRY_RETENTION_DAYS", default=365)
+# Proxies in front of gunicorn that append to X-Forwarded-For (0: none).
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+# A request body (form fields, not file uploads) over 1 MB is refused with 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+CSRF_FAILURE_VIEW = "treatments.views.csrf_failure"
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -1,8 +1,15 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
-from treatments.models import ClinicDetails, Section, Treatment, TreatmentPoint
+from treatments.models import (
+    ClinicDetails,
+    Enquiry,
+    Section,
+    Treatment,
+    TreatmentPoint,
+)
 
 
 class TreatmentFactory(factory.django.DjangoModelFactory):
@@ -60,3 +67,31 @@ def make_treatment_with_points(per_section, **kwargs):
         for i in range(per_section)
     )
     return treatment
+
+
+class EnquiryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enquiry
+
+    reference = factory.Sequence(lambda n: f"TEST-{n:04d}")
+    name = "Pat Patient"
+    email = "pat@example.com"
+    phone = ""
+    message = "My knee hurts when I climb stairs."
+    consent_given = True
+    consent_given_at = factory.LazyFunction(timezone.now)
+
+
+def valid_enquiry_data(**overrides):
+    """POST data for a valid enquiry form."""
+    data = {
+        "name": "Pat Patient",
+        "email": "pat@example.com",
+        "phone": "",
+        "preferred_contact": "email",
+        "treatment": "",
+        "message": "Could dry needling help my sore shoulder?",
+        "consent": "on",
+    }
+    data.update(overrides)
+    return data

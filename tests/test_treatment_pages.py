@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 
 from tests.conftest import soup
 from tests.factories import TreatmentFactory, TreatmentPointFactory
@@ -22,7 +23,8 @@ def test_public_pages_answer_200_with_one_h1(client, seeded, url):
     assert page.html["lang"] == "en-GB"
     assert page.find("main", id="main")
     assert page.find("a", class_="skip-link")["href"] == "#main"
-    assert page.find("link", rel="canonical")["href"] == f"http://testserver{url}"
+    canonical = page.find("link", rel="canonical")["href"]
+    assert canonical == f"{settings.SITE_URL}{url}"
     assert page.find("meta", attrs={"name": "description"})["content"].strip()
 
 

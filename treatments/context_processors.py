@@ -1,15 +1,19 @@
+from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from .models import ClinicDetails
 
 
 def site(request):
-    """What every page's frame needs: the clinic's details and the canonical URL.
+    """What every page's frame needs: the clinic's details and canonical URL.
 
     `clinic` is read from the database only when a template uses it, so pages
     that never show it (the 404 and 500 pages) need no database.
     """
     return {
         "clinic": SimpleLazyObject(ClinicDetails.load),
-        "canonical_url": request.build_absolute_uri(request.path),
+        # From the configured site URL, never the Host header: a page for a
+        # bad Host (the 400 page) must render too, and canonical links must
+        # name the one public address.
+        "canonical_url": settings.SITE_URL.rstrip("/") + request.path,
     }

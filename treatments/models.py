@@ -309,6 +309,12 @@ class Enquiry(models.Model):
         editable=False,
         help_text="Given to the patient on the thanks page; quote it on the phone.",
     )
+    submission_token = models.UUIDField(
+        unique=True,
+        null=True,
+        editable=False,
+        help_text="One per form shown, so a double-clicked submit saves once.",
+    )
     name = models.CharField(max_length=100)
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=30, blank=True)

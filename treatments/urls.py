@@ -12,5 +12,7 @@ urlpatterns = [
         views.TreatmentDetailView.as_view(),
         name="detail",
     ),
-    path("enquire/", views.EnquiryPlaceholderView.as_view(), name="enquire"),
+    path("enquire/", views.EnquiryView.as_view(), name="enquire"),
+    path("enquire/thanks/", views.EnquiryThanksView.as_view(), name="enquiry_thanks"),
+    path("privacy/", views.PrivacyView.as_view(), name="privacy"),
 ]

@@ -1,6 +1,20 @@
-from django.views.generic import DetailView, ListView, TemplateView
+import logging
 
-from .models import Treatment
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse, reverse_lazy
+from django.views.csrf import csrf_failure as default_csrf_failure
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+
+from . import services
+from .forms import EnquiryForm
+from .models import ClinicDetails, Treatment
+
+logger = logging.getLogger(__name__)
+
+# Bots fill every field; people never see this one (it is in a `hidden` div).
+HONEYPOT_FIELD = "website"
+THANKS_SESSION_KEY = "enquiry_reference"
 
 
 class HomeView(ListView):
@@ -32,7 +46,86 @@ class TreatmentDetailView(DetailView):
         return context
 
 
-class EnquiryPlaceholderView(TemplateView):
-    """Stands in for the enquiry form until it is built."""
+class EnquiryView(FormView):
+    """The enquiry form: validate, save through the service, redirect (PRG)."""
 
-    template_name = "treatments/enquire_placeholder.html"
+    form_class = EnquiryForm
+    template_name = "treatments/enquiry_form.html"
+    success_url = reverse_lazy("treatments:enquiry_thanks")
+
+    def get_initial(self):
+        initial = super().get_initial()
+        # Only the treatment is taken from the query string; anything else a
+        # link carries is ignored, so no one can pre-fill or leak details.
+        slug = self.request.GET.get("treatment", "")
+        if slug and Treatment.objects.published().filter(slug=slug).exists():
+            initial["treatment"] = slug
+        return initial
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        clinic = ClinicDetails.load()
+        if clinic is not None:
+            kwargs["clinic_name"] = clinic.name
+        return kwargs
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get(HONEYPOT_FIELD):
+            logger.info("Enquiry honeypot filled; nothing stored.")
+            return redirect(self.get_success_url())
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            enquiry = services.enquiry_create(
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+                preferred_contact=data["preferred_contact"],
+                treatment=data["treatment"],
+                message=data["message"],
+                consent_given=data["consent"],
+                submission_token=data["submission_token"],
+                client=services.client_key(self.request),
+            )
+        except services.RateLimitExceeded:
+            return self.render_to_response(
+                self.get_context_data(form=form, rate_limited=True), status=429
+            )
+        self.request.session[THANKS_SESSION_KEY] = enquiry.reference
+        return redirect(self.get_success_url())
+
+
+class EnquiryThanksView(TemplateView):
+    template_name = "treatments/enquiry_thanks.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["reference"] = self.request.session.get(THANKS_SESSION_KEY)
+        return context
+
+
+class PrivacyView(TemplateView):
+    template_name = "treatments/privacy.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["retention_days"] = settings.ENQUIRY_RETENTION_DAYS
+        return context
+
+
+def csrf_failure(request, reason=""):
+    """A failed CSRF check (usually an expired page) loses nothing typed.
+
+    On the enquiry form, the form comes back filled in as sent, with a fresh
+    token and a note to send it again; nothing is saved. Elsewhere, a plain
+    403 page.
+    """
+    if request.method == "POST" and request.path == reverse("treatments:enquire"):
+        view = EnquiryView(request=request, args=(), kwargs={})
+        form = view.get_form()
+        return view.render_to_response(
+            view.get_context_data(form=form, csrf_failed=True), status=403
+        )
+    return default_csrf_failure(request, reason=reason, template_name="403_csrf.html")

@@ -1,0 +1,77 @@
+"""Simultaneous submissions on PostgreSQL: every enquiry saved and notified once."""
+
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection, connections
+from django.test import Client
+
+from tests.factories import ClinicDetailsFactory, valid_enquiry_data
+from treatments.models import Enquiry
+
+SUBMISSIONS = 50
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrency test needs PostgreSQL (CI's second pass runs it)",
+)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_fifty_simultaneous_enquiries_from_different_ips(settings):
+    settings.ENQUIRY_RATE_LIMIT = 1
+    ClinicDetailsFactory()
+    barrier = threading.Barrier(SUBMISSIONS, timeout=30)
+    statuses = []
+
+    def submit(i):
+        try:
+            client = Client(REMOTE_ADDR=f"198.51.100.{i}")
+            data = valid_enquiry_data(name=f"Patient {i}")
+            barrier.wait()
+            statuses.append(client.post("/enquire/", data).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(SUBMISSIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+
+    assert statuses == [302] * SUBMISSIONS
+    names = sorted(Enquiry.objects.values_list("name", flat=True))
+    assert names == sorted(f"Patient {i}" for i in range(SUBMISSIONS))
+    assert Enquiry.objects.filter(notification_sent_at__isnull=True).count() == 0
+    subjects = [m.subject for m in mail.outbox]
+    assert len(subjects) == SUBMISSIONS
+    assert len(set(subjects)) == SUBMISSIONS
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_submissions_from_one_ip_never_exceed_the_limit(settings):
+    settings.ENQUIRY_RATE_LIMIT = 3
+    ClinicDetailsFactory()
+    workers = 12
+    barrier = threading.Barrier(workers, timeout=30)
+    statuses = []
+
+    def submit():
+        try:
+            client = Client(REMOTE_ADDR="203.0.113.5")
+            barrier.wait()
+            statuses.append(client.post("/enquire/", valid_enquiry_data()).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [302] * 3 + [429] * (workers - 3)
+    assert Enquiry.objects.count() == 3

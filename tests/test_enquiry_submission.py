@@ -1,0 +1,267 @@
+"""Sending an enquiry: saved once, clinic notified without health details, PRG."""
+
+import logging
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from tests.conftest import soup
+from tests.factories import TreatmentFactory, valid_enquiry_data
+from treatments.models import Enquiry, SubmissionCount
+
+pytestmark = pytest.mark.django_db
+
+PRIVATE_MESSAGE = "I have haemophilia and my left knee swells after running."
+PRIVATE_PHONE = "07700 900123"
+
+
+@pytest.fixture
+def send(client, django_capture_on_commit_callbacks):
+    """POST the form and run the after-commit hooks, as a real request does."""
+
+    def _send(data, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/enquire/", data, **extra)
+
+    return _send
+
+
+def test_valid_enquiry_is_saved_and_redirects_to_thanks(send, clinic):
+    TreatmentFactory(name="Dry needling", slug="dry-needling")
+    response = send(valid_enquiry_data(treatment="dry-needling"))
+    assert response.status_code == 302
+    assert response["Location"] == "/enquire/thanks/"
+    enquiry = Enquiry.objects.get()
+    assert enquiry.name == "Pat Patient"
+    assert enquiry.treatment.slug == "dry-needling"
+    assert enquiry.consent_given is True
+    assert enquiry.consent_given_at is not None
+    assert enquiry.status == Enquiry.Status.NEW
+    assert len(enquiry.reference) == 9
+
+
+def test_thanks_page_gives_the_reference_and_echoes_nothing(send, client, clinic):
+    send(valid_enquiry_data(message=PRIVATE_MESSAGE, name="Unique Name"))
+    response = client.get("/enquire/thanks/")
+    page = soup(response)
+    assert page.find(class_="reference").get_text() == Enquiry.objects.get().reference
+    assert page.h1.get_text() == "Enquiry sent"
+    assert b"haemophilia" not in response.content
+    assert b"Unique Name" not in response.content
+
+
+def test_refreshing_thanks_does_not_resubmit(send, client, clinic):
+    send(valid_enquiry_data())
+    for _ in range(3):
+        assert client.get("/enquire/thanks/").status_code == 200
+    assert Enquiry.objects.count() == 1
+
+
+def test_double_submit_of_the_same_form_saves_once(send, client, clinic):
+    token = soup(client.get("/enquire/")).find(id="id_submission_token")["value"]
+    data = valid_enquiry_data(submission_token=token)
+    first = send(data)
+    second = send(data)
+    assert first["Location"] == second["Location"] == "/enquire/thanks/"
+    assert Enquiry.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_notification_names_the_enquiry_and_holds_no_health_details(send, clinic):
+    TreatmentFactory(name="Dry needling", slug="dry-needling")
+    send(
+        valid_enquiry_data(
+            treatment="dry-needling",
+            message=PRIVATE_MESSAGE,
+            phone=PRIVATE_PHONE,
+            name="Pat Private",
+            email="pat.private@example.com",
+        )
+    )
+    enquiry = Enquiry.objects.get()
+    assert len(mail.outbox) == 1
+    email = mail.outbox[0]
+    assert email.to == [clinic.enquiry_notification_email]
+    assert email.subject == f"New enquiry {enquiry.reference}"
+    assert enquiry.reference in email.body
+    assert "Dry needling" in email.body
+    assert f"/admin/treatments/enquiry/{enquiry.pk}/change/" in email.body
+    everything = email.subject + email.body + str(email.extra_headers)
+    for secret in [PRIVATE_MESSAGE, "haemophilia", PRIVATE_PHONE, "Pat Private"]:
+        assert secret not in everything
+    assert "pat.private@example.com" not in everything
+    enquiry.refresh_from_db()
+    assert enquiry.notification_sent_at is not None
+
+
+def test_honeypot_answers_as_if_accepted_and_stores_nothing(send, clinic):
+    response = send(valid_enquiry_data(website="http://spam.example"))
+    assert response.status_code == 302
+    assert response["Location"] == "/enquire/thanks/"
+    assert Enquiry.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_missing_csrf_token_is_refused_but_keeps_what_was_typed(clinic):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/enquire/", valid_enquiry_data(message=PRIVATE_MESSAGE))
+    assert response.status_code == 403
+    page = soup(response)
+    assert page.find(id="id_message").get_text().strip() == PRIVATE_MESSAGE
+    assert page.find(class_="notice--problem")["role"] == "alert"
+    assert page.find("input", attrs={"name": "csrfmiddlewaretoken"})
+    assert Enquiry.objects.count() == 0
+
+
+def test_invalid_csrf_elsewhere_gets_the_expired_page(clinic):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/privacy/", {"x": "1"})
+    assert response.status_code == 403
+    assert soup(response).h1.get_text() == "This page has expired"
+
+
+def test_with_a_valid_csrf_token_the_enquiry_is_accepted(clinic):
+    client = Client(enforce_csrf_checks=True)
+    token = soup(client.get("/enquire/")).find(
+        "input", attrs={"name": "csrfmiddlewaretoken"}
+    )["value"]
+    data = valid_enquiry_data(csrfmiddlewaretoken=token)
+    assert client.post("/enquire/", data).status_code == 302
+    assert Enquiry.objects.count() == 1
+
+
+def test_rate_limit_answers_429_with_the_clinic_phone_and_keeps_the_form(
+    send, clinic, settings
+):
+    settings.ENQUIRY_RATE_LIMIT = 2
+    for _ in range(2):
+        assert send(valid_enquiry_data()).status_code == 302
+    response = send(valid_enquiry_data(message=PRIVATE_MESSAGE))
+    assert response.status_code == 429
+    page = soup(response)
+    notice = page.find(class_="notice--problem")
+    assert notice.find("a", href="tel:01632960001")
+    assert page.find(id="id_message").get_text().strip() == PRIVATE_MESSAGE
+    assert Enquiry.objects.count() == 2
+
+
+def test_rate_limit_is_per_client_ip(send, clinic, settings):
+    settings.ENQUIRY_RATE_LIMIT = 1
+    assert send(valid_enquiry_data(), REMOTE_ADDR="203.0.113.1").status_code == 302
+    assert send(valid_enquiry_data(), REMOTE_ADDR="203.0.113.1").status_code == 429
+    assert send(valid_enquiry_data(), REMOTE_ADDR="203.0.113.2").status_code == 302
+
+
+def test_rate_limit_uses_forwarded_for_only_behind_trusted_proxies(
+    send, clinic, settings
+):
+    settings.ENQUIRY_RATE_LIMIT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    first = send(valid_enquiry_data(), HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
+    other = send(valid_enquiry_data(), HTTP_X_FORWARDED_FOR="198.51.100.8", **proxy)
+    again = send(valid_enquiry_data(), HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
+    assert [first.status_code, other.status_code, again.status_code] == [302, 302, 429]
+
+
+def test_invalid_submissions_do_not_use_up_the_limit(send, clinic, settings):
+    settings.ENQUIRY_RATE_LIMIT = 1
+    for _ in range(3):
+        assert send(valid_enquiry_data(email="bad")).status_code == 200
+    assert send(valid_enquiry_data()).status_code == 302
+
+
+def test_rate_limit_stores_no_ip_address(send, clinic):
+    send(valid_enquiry_data(), REMOTE_ADDR="203.0.113.99")
+    counter = SubmissionCount.objects.get()
+    assert "203.0.113.99" not in counter.key
+    assert len(counter.key) == 64
+
+
+def test_mail_failure_keeps_the_enquiry_pending_and_logs_no_personal_data(
+    send, clinic, settings, caplog
+):
+    settings.EMAIL_BACKEND = "tests.mail_backends.FailingBackend"
+    with caplog.at_level(logging.INFO):
+        response = send(
+            valid_enquiry_data(message=PRIVATE_MESSAGE, phone=PRIVATE_PHONE)
+        )
+    assert response.status_code == 302
+    enquiry = Enquiry.objects.get()
+    assert enquiry.notification_sent_at is None
+    assert f"enquiry id={enquiry.pk} not sent (ConnectionRefusedError)" in caplog.text
+    for secret in ["haemophilia", PRIVATE_PHONE, "Pat Patient", "pat@example.com"]:
+        assert secret not in caplog.text
+
+
+def test_html_is_stored_as_typed_and_shown_escaped(send, clinic, admin_client):
+    send(valid_enquiry_data(name="<script>alert(1)</script>", message="<b>hi</b>"))
+    enquiry = Enquiry.objects.get()
+    assert enquiry.name == "<script>alert(1)</script>"
+    assert enquiry.message == "<b>hi</b>"
+    response = admin_client.get(f"/admin/treatments/enquiry/{enquiry.pk}/change/")
+    assert b"<script>alert(1)</script>" not in response.content
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in response.content
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("name", "Pat\r\nBcc: victim@example.com", "Enter your name on one line"),
+        ("email", "pat@example.com\r\nBcc: victim@example.com", "Enter an email"),
+        ("name", "x" * 101, "Name must be 100 characters or fewer"),
+        ("email", "a" * 250 + "@example.com", "254 characters or fewer"),
+        ("phone", "1" * 31, "Phone number must be 30 characters or fewer"),
+        ("message", "x" * 5001, "Message must be 5,000 characters or fewer"),
+        ("message", "nul \x00 byte", "Null characters are not allowed"),
+        ("treatment", "99999", "Select a treatment from the list"),
+        ("preferred_contact", "carrier-pigeon", "Select how you would like us"),
+    ],
+)
+def test_bad_fields_get_a_field_error_and_nothing_is_saved(
+    send, clinic, field, value, error
+):
+    response = send(valid_enquiry_data(**{field: value}))
+    assert response.status_code == 200
+    assert error in soup(response).find(id=f"id_{field}_error").get_text()
+    assert Enquiry.objects.count() == 0
+    assert SubmissionCount.objects.count() == 0
+
+
+def test_every_field_empty_lists_every_required_field(send, clinic):
+    response = send({})
+    summary = soup(response).find(class_="error-summary")
+    assert [a["href"] for a in summary("a")] == [
+        "#id_name",
+        "#id_email",
+        "#id_preferred_contact_0",
+        "#id_message",
+        "#id_consent",
+    ]
+    assert Enquiry.objects.count() == 0
+
+
+def test_request_body_over_one_megabyte_is_refused_with_400(send, clinic):
+    response = send(valid_enquiry_data(message="x" * (1024 * 1024 + 1)))
+    assert response.status_code == 400
+    assert soup(response).h1.get_text() == "Sorry, we could not accept that"
+    assert Enquiry.objects.count() == 0
+
+
+def test_invalid_utf8_is_answered_without_a_server_error(client, clinic):
+    body = b"name=Pat%FF%FE&email=pat%40example.com&preferred_contact=email"
+    body += b"&message=%C3%28bad&consent=on"
+    response = client.post(
+        "/enquire/", body, content_type="application/x-www-form-urlencoded"
+    )
+    # Undecodable bytes become U+FFFD: the enquiry is kept, nothing crashes.
+    assert response.status_code == 302
+    enquiry = Enquiry.objects.get()
+    assert enquiry.name == "Pat\ufffd\ufffd"
+    assert enquiry.message.endswith("(bad")
+
+
+def test_consent_time_is_recorded_by_the_server(send, clinic):
+    send(valid_enquiry_data(consent_given_at="2001-01-01T00:00:00Z"))
+    assert Enquiry.objects.get().consent_given_at.year != 2001

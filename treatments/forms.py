@@ -1,0 +1,200 @@
+import re
+import uuid
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
+from django import forms
+from django.forms.boundfield import BoundField
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .models import Enquiry, Treatment
+
+# Digits with the usual separators: spaces, +, brackets, dots, dashes.
+PHONE_RE = re.compile(r"^\+?[\d\s().-]+$")
+PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15
+MESSAGE_MAX_LENGTH = Enquiry._meta.get_field("message").max_length
+
+
+class DescribedBoundField(BoundField):
+    """Ties a field's hint and error message to it with aria-describedby.
+
+    Django 5.2 links the hint only; GOV.UK's pattern links the error too.
+    Ids: `<id>_helptext` (hint) and `<id>_error` (error message).
+    """
+
+    @property
+    def describedby_ids(self):
+        ids = []
+        if self.help_text:
+            ids.append(f"{self.auto_id}_helptext")
+        if self.errors:
+            ids.append(f"{self.auto_id}_error")
+        return " ".join(ids)
+
+    @property
+    def aria_describedby(self):
+        # Used on a radio group's <fieldset>.
+        return self.describedby_ids or None
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if self.describedby_ids and not widget.use_fieldset:
+            attrs["aria-describedby"] = self.describedby_ids
+        return attrs
+
+
+class EnquiryForm(forms.ModelForm):
+    """The patient's enquiry. Server-side validation only (GOV.UK pattern):
+    no browser `required` pop-ups, no `maxlength` that silently cuts text."""
+
+    use_required_attribute = False
+    bound_field_class = DescribedBoundField
+
+    treatment = forms.ModelChoiceField(
+        queryset=Treatment.objects.published(),
+        to_field_name="slug",
+        required=False,
+        empty_label="Not sure, or a general question",
+        label="Which treatment are you asking about?",
+    )
+    consent = forms.BooleanField(
+        error_messages={
+            "required": "Tick the box to agree that we can use your details to "
+            "reply to you"
+        },
+    )
+    # One per form shown: a second submit of the same form finds the first
+    # enquiry instead of saving another.
+    submission_token = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=36
+    )
+
+    class Meta:
+        model = Enquiry
+        fields = ["name", "email", "phone", "preferred_contact", "treatment", "message"]
+        labels = {
+            "name": "Full name",
+            "email": "Email address",
+            "phone": "Phone number",
+            "preferred_contact": "How would you like us to contact you?",
+            "message": "Your message",
+        }
+        help_texts = {
+            "phone": "For example, 01632 960 001 or +44 7700 900 982.",
+            "message": "Tell us what you would like to know and, if you want, a "
+            "little about your pain or injury. Up to 5,000 characters.",
+        }
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "email": forms.EmailInput(
+                attrs={"autocomplete": "email", "spellcheck": "false"}
+            ),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "preferred_contact": forms.RadioSelect(attrs={"class": "form-check-input"}),
+            "message": forms.Textarea(attrs={"rows": 8}),
+        }
+        error_messages = {
+            "name": {
+                "required": "Enter your full name",
+                "max_length": "Name must be 100 characters or fewer",
+            },
+            "email": {
+                "required": "Enter your email address",
+                "invalid": "Enter an email address in the correct format, like "
+                "name@example.com",
+                "max_length": "Email address must be 254 characters or fewer",
+            },
+            "phone": {"max_length": "Phone number must be 30 characters or fewer"},
+            "preferred_contact": {
+                "required": "Select how you would like us to contact you",
+                "invalid_choice": "Select how you would like us to contact you",
+            },
+            "message": {
+                "required": "Enter your message",
+                "max_length": "Message must be 5,000 characters or fewer",
+            },
+        }
+
+    def __init__(self, *args, clinic_name="the clinic", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["treatment"].error_messages["invalid_choice"] = (
+            "Select a treatment from the list, or “Not sure”"
+        )
+        self.fields["preferred_contact"].choices = Enquiry.ContactMethod.choices
+        self.fields["consent"].label = format_html(
+            "I agree that {} can store these details and use them to reply to "
+            'my enquiry, as described in the <a href="{}">privacy notice</a>.',
+            clinic_name,
+            reverse("treatments:privacy"),
+        )
+        # Server-side limits only: a browser `maxlength` would cut pasted text.
+        for field in self.fields.values():
+            field.widget.attrs.pop("maxlength", None)
+        if not self.is_bound and not self.initial.get("submission_token"):
+            self.initial["submission_token"] = uuid.uuid4()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            "name",
+            "email",
+            "phone",
+            "preferred_contact",
+            "treatment",
+            "message",
+            "consent",
+            "submission_token",
+        )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if "\r" in name or "\n" in name:
+            raise forms.ValidationError("Enter your name on one line")
+        return name
+
+    def clean_submission_token(self):
+        # A missing or mangled token only turns off the double-submit check.
+        try:
+            return uuid.UUID(self.cleaned_data["submission_token"])
+        except ValueError:
+            return None
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"]
+        if not phone:
+            return phone
+        digits = re.sub(r"\D", "", phone)
+        if not PHONE_RE.match(phone) or not (
+            PHONE_MIN_DIGITS <= len(digits) <= PHONE_MAX_DIGITS
+        ):
+            raise forms.ValidationError(
+                "Enter a phone number, like 01632 960 001 or +44 7700 900 982"
+            )
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("preferred_contact") == Enquiry.ContactMethod.PHONE
+            and not cleaned.get("phone")
+            and "phone" not in self.errors
+        ):
+            self.add_error(
+                "phone",
+                "Enter a phone number, or choose email as the way to contact you",
+            )
+        return cleaned
+
+    def error_summary(self):
+        """(message, anchor id) for every error, in the order of the form."""
+        items = []
+        for name in self.helper.layout.fields:
+            if name in self.errors:
+                bound = self[name]
+                target = bound.auto_id
+                if bound.field.widget.use_fieldset:
+                    target = f"{target}_0"
+                items.extend((error, target) for error in self.errors[name])
+        return items
