@@ -36,12 +36,7 @@ def open_limit(settings):
     data=st.dictionaries(
         keys=st.sampled_from(
             [
-                "name",
-                "email",
-                "phone",
-                "preferred_contact",
-                "treatment",
-                "message",
+                *Enquiry.PATIENT_FIELDS,
                 "consent",
                 "submission_token",
                 "website",

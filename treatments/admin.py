@@ -77,38 +77,19 @@ class EnquiryAdmin(admin.ModelAdmin):
     # No COUNT(*) over the whole table on every page: fast at 100,000 rows.
     show_full_result_count = False
     actions = ["mark_contacted", "mark_closed", "export_csv"]
+    record_fields = ["consent_given", "consent_given_at", "notification_sent_at"]
+    # Staff change the status and their notes; what the patient sent is kept
+    # exactly as sent.
     readonly_fields = [
         "reference",
         "created_at",
-        "name",
-        "email",
-        "phone",
-        "preferred_contact",
-        "treatment",
-        "message",
-        "consent_given",
-        "consent_given_at",
-        "notification_sent_at",
+        *Enquiry.PATIENT_FIELDS,
+        *record_fields,
     ]
     fieldsets = [
         (None, {"fields": ["reference", "created_at", "status", "staff_notes"]}),
-        (
-            "From the patient",
-            {
-                "fields": [
-                    "name",
-                    "email",
-                    "phone",
-                    "preferred_contact",
-                    "treatment",
-                    "message",
-                ]
-            },
-        ),
-        (
-            "Consent and notification",
-            {"fields": ["consent_given", "consent_given_at", "notification_sent_at"]},
-        ),
+        ("From the patient", {"fields": Enquiry.PATIENT_FIELDS}),
+        ("Consent and notification", {"fields": record_fields}),
     ]
 
     def has_add_permission(self, request):

@@ -73,7 +73,7 @@ class EnquiryForm(forms.ModelForm):
 
     class Meta:
         model = Enquiry
-        fields = ["name", "email", "phone", "preferred_contact", "treatment", "message"]
+        fields = Enquiry.PATIENT_FIELDS
         labels = {
             "name": "Full name",
             "email": "Email address",
@@ -138,14 +138,7 @@ class EnquiryForm(forms.ModelForm):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
-            "name",
-            "email",
-            "phone",
-            "preferred_contact",
-            "treatment",
-            "message",
-            "consent",
-            "submission_token",
+            *Enquiry.PATIENT_FIELDS, "consent", "submission_token"
         )
 
     def clean_name(self):

@@ -302,6 +302,15 @@ class Enquiry(models.Model):
 
     Status = EnquiryStatus
     ContactMethod = ContactMethod
+    # What the patient fills in, in the order of the form.
+    PATIENT_FIELDS = [
+        "name",
+        "email",
+        "phone",
+        "preferred_contact",
+        "treatment",
+        "message",
+    ]
 
     reference = models.CharField(
         max_length=12,
