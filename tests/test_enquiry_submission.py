@@ -216,6 +216,8 @@ def test_html_is_stored_as_typed_and_shown_escaped(send, clinic, admin_client):
         ("message", "x" * 5001, "Message must be 5,000 characters or fewer"),
         ("message", "nul \x00 byte", "Null characters are not allowed"),
         ("treatment", "99999", "Select a treatment from the list"),
+        ("treatment", "dry\x00needling", "Select a treatment from the list"),
+        ("treatment", "x" * 500, "Select a treatment from the list"),
         ("preferred_contact", "carrier-pigeon", "Select how you would like us"),
     ],
 )

@@ -4,6 +4,7 @@ import uuid
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
+from django.core.validators import slug_re
 from django.forms.boundfield import BoundField
 from django.urls import reverse
 from django.utils.html import format_html
@@ -45,6 +46,23 @@ class DescribedBoundField(BoundField):
         return attrs
 
 
+class TreatmentChoiceField(forms.ModelChoiceField):
+    """A published treatment chosen by slug. Anything that is not slug-shaped
+    is an invalid choice before it reaches the database (PostgreSQL refuses
+    NUL bytes with an error rather than "no match")."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not (
+            isinstance(value, str)
+            and slug_re.fullmatch(value)
+            and len(value) <= Treatment._meta.get_field("slug").max_length
+        ):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
 class EnquiryForm(forms.ModelForm):
     """The patient's enquiry. Server-side validation only (GOV.UK pattern):
     no browser `required` pop-ups, no `maxlength` that silently cuts text."""
@@ -52,7 +70,7 @@ class EnquiryForm(forms.ModelForm):
     use_required_attribute = False
     bound_field_class = DescribedBoundField
 
-    treatment = forms.ModelChoiceField(
+    treatment = TreatmentChoiceField(
         queryset=Treatment.objects.published(),
         to_field_name="slug",
         required=False,

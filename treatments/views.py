@@ -1,6 +1,8 @@
+import contextlib
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.views.csrf import csrf_failure as default_csrf_failure
@@ -58,8 +60,12 @@ class EnquiryView(FormView):
         # Only the treatment is taken from the query string; anything else a
         # link carries is ignored, so no one can pre-fill or leak details.
         slug = self.request.GET.get("treatment", "")
-        if slug and Treatment.objects.published().filter(slug=slug).exists():
-            initial["treatment"] = slug
+        # The form's own field decides what names a treatment; an unknown,
+        # draft or malformed slug is ignored quietly.
+        with contextlib.suppress(ValidationError):
+            if slug:
+                field = self.form_class.base_fields["treatment"]
+                initial["treatment"] = field.clean(slug)
         return initial
 
     def get_form_kwargs(self):
