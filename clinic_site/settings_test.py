@@ -6,6 +6,8 @@ still come from DATABASE_URL / CACHE_URL, so CI runs the same suite on
 SQLite + local memory and on PostgreSQL + Redis.
 """
 
+import os
+
 from .settings import *  # noqa: F403
 from .settings import STORAGES
 
@@ -14,3 +16,15 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# The embedded default cache is a file cache shared by gunicorn workers; one
+# pytest process needs no sharing, so local memory is the faster equivalent.
+# CACHE_URL (Redis on CI) still wins.
+if not os.environ.get("CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "clinic-tests",
+            "KEY_PREFIX": "clinic",
+        }
+    }

@@ -9,6 +9,13 @@ from tests.factories import TreatmentFactory, make_treatment_with_points
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _render_every_time(settings):
+    """These count the queries of a render: the page cache (which would answer
+    the second request with none; see test_page_cache.py) is off here."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+
+
 def count_queries(client, url):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)

@@ -1,11 +1,18 @@
 import contextlib
 import logging
+import uuid
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
+from django.utils.cache import patch_cache_control
 from django.views.csrf import csrf_failure as default_csrf_failure
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from . import services
@@ -135,3 +142,52 @@ def csrf_failure(request, reason=""):
             view.get_context_data(form=form, csrf_failed=True), status=403
         )
     return default_csrf_failure(request, reason=reason, template_name="403_csrf.html")
+
+
+@require_safe
+def robots_txt(request):
+    """Names the sitemap's absolute address and keeps crawlers out of admin."""
+    admin_path = "/" + getattr(settings, "ADMIN_URL", "admin/").lstrip("/")
+    lines = [
+        "User-agent: *",
+        f"Disallow: {admin_path}",
+        "",
+        f"Sitemap: {settings.SITE_URL.rstrip('/')}{reverse('sitemap')}",
+    ]
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """200 when the database and the cache both answer, 503 when either fails.
+
+    Plain text, no session, no template: for load balancers and monitoring.
+    """
+    failed = []
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        logger.error("Health check: database failed: %s", type(exc).__name__)
+        failed.append("database")
+    try:
+        # A key of its own, so checks running at once never disagree.
+        key = f"healthz:{uuid.uuid4().hex}"
+        cache.set(key, "ok", 10)
+        if cache.get(key) != "ok":
+            raise LookupError("the cache did not keep a value")
+        cache.delete(key)
+    except Exception as exc:
+        logger.error("Health check: cache failed: %s", type(exc).__name__)
+        failed.append("cache")
+    if failed:
+        return HttpResponse(
+            f"unavailable: {', '.join(failed)}\n",
+            content_type="text/plain",
+            status=503,
+        )
+    return HttpResponse("ok\n", content_type="text/plain")

@@ -1,0 +1,170 @@
+"""The public pages' shared cache, and clearing it when staff change content.
+
+A public page (home, list, treatment pages, privacy, sitemap) is rendered once
+and kept in the shared cache (Redis in production) under its path and a
+content version token. Whenever staff save or delete content those pages show,
+the token is replaced, so every cached page is stale at once on every worker
+and host; old entries simply expire.
+
+Rules the decorator keeps:
+- signed-in staff never read or fill the cache (they may see drafts at the
+  public URL) and their pages are `Cache-Control: private, no-store`;
+- anonymous visitors without a session cookie never touch the session, so
+  their pages set no cookie and do not vary on Cookie;
+- the cache being down only means pages are rendered afresh: never a 500;
+- only GET and HEAD (405 with `Allow` otherwise); ETag and Last-Modified so
+  browsers and CDNs revalidate with 304s.
+"""
+
+import hashlib
+import logging
+import time
+import uuid
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+from django.http import HttpResponse
+from django.utils.cache import (
+    add_never_cache_headers,
+    get_conditional_response,
+    patch_cache_control,
+)
+from django.utils.http import http_date
+
+from .models import ClinicDetails, Treatment, TreatmentPoint
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "public-pages:version"
+
+
+def _current_version():
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        if not cache.add(VERSION_KEY, version, timeout=None):
+            version = cache.get(VERSION_KEY) or version
+    return version
+
+
+def page_key(path):
+    digest = hashlib.sha256(path.encode()).hexdigest()
+    return f"public-page:{_current_version()}:{digest}"
+
+
+def clear_public_pages():
+    """Make every cached public page stale, on every worker and host."""
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception as exc:
+        # Cached pages then live at most PUBLIC_PAGE_CACHE_SECONDS.
+        logger.error("Public page cache not cleared: %s", type(exc).__name__)
+
+
+def _content_changed(**kwargs):
+    # Now, and again once the transaction commits: a page rendered from the
+    # old rows in between is cached under the first token and dropped by the
+    # second.
+    clear_public_pages()
+    transaction.on_commit(clear_public_pages, using=kwargs.get("using"))
+
+
+@receiver(post_save, sender=Treatment, dispatch_uid="cache_treatment_saved")
+@receiver(post_delete, sender=Treatment, dispatch_uid="cache_treatment_deleted")
+@receiver(post_save, sender=TreatmentPoint, dispatch_uid="cache_point_saved")
+@receiver(post_delete, sender=TreatmentPoint, dispatch_uid="cache_point_deleted")
+@receiver(post_save, sender=ClinicDetails, dispatch_uid="cache_clinic_saved")
+@receiver(post_delete, sender=ClinicDetails, dispatch_uid="cache_clinic_deleted")
+def content_saved_or_deleted(sender, **kwargs):
+    _content_changed(**kwargs)
+
+
+@receiver(m2m_changed, sender=Treatment.related.through, dispatch_uid="cache_related")
+def related_treatments_changed(sender, action, **kwargs):
+    if action in {"post_add", "post_remove", "post_clear"}:
+        _content_changed(**kwargs)
+
+
+def _signed_in(request):
+    # The session is read only when the browser sent a session cookie, so an
+    # anonymous visitor's response neither sets a cookie nor varies on Cookie.
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    return request.user.is_authenticated
+
+
+def _read(key):
+    try:
+        return cache.get(key)
+    except Exception as exc:
+        logger.warning("Page cache unavailable: %s", type(exc).__name__)
+        return None
+
+
+def _from_cache(entry):
+    content, headers, _ = entry
+    response = HttpResponse(content)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def cache_public_page(view):
+    """Serve a public page from the shared cache (see the module docstring)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            response = HttpResponse(status=405)
+            response["Allow"] = "GET, HEAD"
+            return response
+        if _signed_in(request):
+            response = view(request, *args, **kwargs)
+            add_never_cache_headers(response)
+            return response
+
+        seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
+        key = entry = None
+        if seconds:
+            try:
+                key = page_key(request.path)
+            except Exception as exc:
+                logger.warning("Page cache unavailable: %s", type(exc).__name__)
+            else:
+                entry = _read(key)
+
+        if entry is not None:
+            response = _from_cache(entry)
+            last_modified = entry[2]
+        else:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response = response.render()
+            if response.status_code != 200 or response.streaming:
+                return response
+            last_modified = int(time.time())
+            digest = hashlib.md5(response.content, usedforsecurity=False)
+            response["ETag"] = f'"{digest.hexdigest()}"'
+            response["Last-Modified"] = http_date(last_modified)
+            if key is not None:
+                # The view's own headers (type, ETag, ...); middleware adds
+                # the rest on every response, cached or not.
+                entry = (response.content, dict(response.items()), last_modified)
+                try:
+                    cache.set(key, entry, seconds)
+                except Exception as exc:
+                    logger.warning("Page not cached: %s", type(exc).__name__)
+
+        patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
+        return get_conditional_response(
+            request,
+            etag=response["ETag"],
+            last_modified=last_modified,
+            response=response,
+        )
+
+    return wrapper

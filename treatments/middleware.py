@@ -1,0 +1,70 @@
+"""Small middleware for production: request ids in logs, Permissions-Policy.
+
+Imported by the LOGGING setting before the apps load: no models here.
+"""
+
+import contextvars
+import logging
+import re
+import uuid
+
+from django.conf import settings
+
+# The id of the request being handled in this thread or task ("-" outside one).
+request_id_var = contextvars.ContextVar("request_id", default="-")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# An id from the load balancer is kept only if it is short and plain, so it
+# can never break a log line or carry anything else.
+_VALID_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+class RequestIDMiddleware:
+    """Give each request an id: in every log line and the X-Request-ID header.
+
+    The load balancer's X-Request-ID is reused when it looks like an id, so one
+    request can be followed from the balancer to gunicorn's access log.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if _VALID_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request.id = request_id
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+class RequestIDFilter(logging.Filter):
+    """Adds `request_id` to every log record (for the `line` formatter)."""
+
+    def filter(self, record):
+        record.request_id = request_id_var.get()
+        return True
+
+
+class OneLineFormatter(logging.Formatter):
+    """One event, one line: newlines (in tracebacks too) become a literal \\n."""
+
+    def format(self, record):
+        return super().format(record).replace("\n", "\\n")
+
+
+class PermissionsPolicyMiddleware:
+    """Turns off the browser features named in settings.PERMISSIONS_POLICY."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = ", ".join(f"{name}=()" for name in settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.header)
+        return response
