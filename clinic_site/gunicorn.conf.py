@@ -7,18 +7,34 @@ command line.
 import multiprocessing
 import os
 
+import gunicorn.http.wsgi
+
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+# 2 x cores + 1, capped so a big host does not start more workers than the
+# database's connection limit allows (each keeps one connection open).
 workers = int(
     os.environ.get("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 9))
 )
+# A worker silent this long is killed and replaced (slow requests are bugs).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = 30
-keepalive = 5
+# On SIGHUP / SIGTERM, workers finish their requests for up to this long
+# (graceful restart: `kill -HUP <master pid>` reloads code with no dropped
+# requests).
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+# Longer than the load balancer's idle timeout is wrong; shorter is fine.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # Recycle workers now and then so a slow leak can never grow without bound.
 max_requests = 2000
 max_requests_jitter = 200
+# Heartbeat files in memory, not on a possibly slow disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 accesslog = "-"
 errorlog = "-"
 # Path without the query string: query strings may carry what a visitor typed.
-access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+# The last field is the request id Django logs with (X-Request-ID).
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# No server name or version in responses: gunicorn writes its own `Server`
+# header on every response; this replaces its value.
+gunicorn.http.wsgi.SERVER = "web"

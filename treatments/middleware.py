@@ -9,6 +9,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.core.signals import request_finished
 
 # The id of the request being handled in this thread or task ("-" outside one).
 request_id_var = contextvars.ContextVar("request_id", default="-")
@@ -33,13 +34,19 @@ class RequestIDMiddleware:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _VALID_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.id = request_id
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # Kept until the response is closed (request_finished), not reset on
+        # the way out: Django logs 4xx/5xx responses after the middleware.
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+def _forget_request_id(**kwargs):
+    request_id_var.set("-")
+
+
+request_finished.connect(_forget_request_id, dispatch_uid="forget_request_id")
 
 
 class RequestIDFilter(logging.Filter):
