@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test lint format setup install install-dev superuser clean
+.PHONY: run dev test lint format setup install install-dev superuser clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ lint: install-dev
 ## test: lint, then the whole pytest suite
 test: lint
 	$(VENV)/bin/pytest
+
+## bench: load-test gunicorn (page vs static file) and time pages at scale; prints figures
+bench: install
+	$(PY) bench/wrk_bench.py
+	$(PY) bench/scale.py
 
 ## format: apply ruff and djhtml formatting
 format: install-dev

@@ -190,3 +190,12 @@ def test_gunicorn_access_log_leaves_out_query_strings(monkeypatch):
     assert conf.accesslog == "-"
     assert conf.graceful_timeout > 0
     assert conf.timeout > 0
+
+
+def test_gunicorn_names_no_server_or_version(monkeypatch):
+    import gunicorn
+    import gunicorn.http.wsgi
+
+    load_gunicorn_conf(monkeypatch)
+    assert gunicorn.http.wsgi.SERVER == "web"
+    assert gunicorn.__version__ not in gunicorn.http.wsgi.SERVER

@@ -266,3 +266,17 @@ def test_staff_can_save_content_when_redis_is_down(treatment, settings, caplog):
     )
     assert TreatmentPoint.objects.filter(text="Saved").exists()
     assert "Public page cache not cleared" in caplog.text
+
+
+def test_a_page_rendered_under_an_older_version_is_never_served(client, treatment):
+    """A render that raced a content change is stored under the old version
+    and ignored: the entry's version must match the current one."""
+    from django.core.cache import cache
+
+    from treatments.cache import page_key
+
+    headers = {"Content-Type": "text/html; charset=utf-8", "ETag": '"x"'}
+    cache.set(page_key("/treatments/cached/"), ("old", b"stale page", headers, 0))
+    response = client.get("/treatments/cached/")
+    assert b"stale page" not in response.content
+    assert b"Cached therapy" in response.content

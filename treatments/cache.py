@@ -1,10 +1,10 @@
 """The public pages' shared cache, and clearing it when staff change content.
 
 A public page (home, list, treatment pages, privacy, sitemap) is rendered once
-and kept in the shared cache (Redis in production) under its path and a
-content version token. Whenever staff save or delete content those pages show,
-the token is replaced, so every cached page is stale at once on every worker
-and host; old entries simply expire.
+and kept in the shared cache (Redis in production) under its path, tagged with
+the content version token it was rendered under; one round trip reads both.
+Whenever staff save or delete content those pages show, the token is
+replaced, so every cached page is stale at once on every worker and host.
 
 Rules the decorator keeps:
 - signed-in staff never read or fill the cache (they may see drafts at the
@@ -42,18 +42,28 @@ logger = logging.getLogger(__name__)
 VERSION_KEY = "public-pages:version"
 
 
-def _current_version():
-    version = cache.get(VERSION_KEY)
+def page_key(path):
+    return "public-page:" + hashlib.sha256(path.encode()).hexdigest()
+
+
+def _lookup(path):
+    """(cache key, current version, cached entry or None): one round trip.
+
+    An entry is stored with the version it was rendered under and used only
+    while that is still the current version, so a page rendered from old
+    content is never served once the version has moved on.
+    """
+    key = page_key(path)
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
     if version is None:
         version = uuid.uuid4().hex
         if not cache.add(VERSION_KEY, version, timeout=None):
             version = cache.get(VERSION_KEY) or version
-    return version
-
-
-def page_key(path):
-    digest = hashlib.sha256(path.encode()).hexdigest()
-    return f"public-page:{_current_version()}:{digest}"
+    entry = found.get(key)
+    if entry is not None and entry[0] != version:
+        entry = None
+    return key, version, entry
 
 
 def clear_public_pages():
@@ -97,16 +107,8 @@ def _signed_in(request):
     return request.user.is_authenticated
 
 
-def _read(key):
-    try:
-        return cache.get(key)
-    except Exception as exc:
-        logger.warning("Page cache unavailable: %s", type(exc).__name__)
-        return None
-
-
 def _from_cache(entry):
-    content, headers, _ = entry
+    _, content, headers, _ = entry
     response = HttpResponse(content)
     for name, value in headers.items():
         response[name] = value
@@ -128,18 +130,17 @@ def cache_public_page(view):
             return response
 
         seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
-        key = entry = None
+        key = version = entry = None
         if seconds:
             try:
-                key = page_key(request.path)
+                key, version, entry = _lookup(request.path)
             except Exception as exc:
                 logger.warning("Page cache unavailable: %s", type(exc).__name__)
-            else:
-                entry = _read(key)
+                key = None
 
         if entry is not None:
             response = _from_cache(entry)
-            last_modified = entry[2]
+            last_modified = entry[3]
         else:
             response = view(request, *args, **kwargs)
             if hasattr(response, "render"):
@@ -153,7 +154,8 @@ def cache_public_page(view):
             if key is not None:
                 # The view's own headers (type, ETag, ...); middleware adds
                 # the rest on every response, cached or not.
-                entry = (response.content, dict(response.items()), last_modified)
+                headers = dict(response.items())
+                entry = (version, response.content, headers, last_modified)
                 try:
                     cache.set(key, entry, seconds)
                 except Exception as exc:
