@@ -5,6 +5,16 @@ from django.core.management import call_command
 
 from tests.factories import ClinicDetailsFactory
 
+# Redis that is down: nothing listens on loopback port 1, so connecting fails
+# at once. Set as settings.CACHES to test the site without its cache.
+CLOSED_PORT_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

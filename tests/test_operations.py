@@ -12,19 +12,11 @@ from django.conf import settings
 from django.db import OperationalError, connections
 from django.test import Client
 
-from tests.conftest import soup
+from tests.conftest import CLOSED_PORT_REDIS, soup
 from tests.factories import valid_enquiry_data
 from treatments.middleware import OneLineFormatter, RequestIDFilter
 
 pytestmark = pytest.mark.django_db
-
-CLOSED_PORT_REDIS = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-    }
-}
 
 
 def database_down():

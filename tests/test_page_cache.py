@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import soup
+from tests.conftest import CLOSED_PORT_REDIS, soup
 from tests.factories import TreatmentFactory, TreatmentPointFactory
 from treatments.cache import clear_public_pages
 from treatments.models import ClinicDetails, Section, Treatment, TreatmentPoint
@@ -240,14 +240,6 @@ def test_404_is_not_cached(client, clinic):
 
 
 # The cache down ---------------------------------------------------------------
-
-CLOSED_PORT_REDIS = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-    }
-}
 
 
 @pytest.mark.parametrize("url", PUBLIC_URLS + ["/sitemap.xml"])

@@ -1,6 +1,5 @@
 """Security headers, a strict CSP that admin survives, `check --deploy` clean."""
 
-import os
 import secrets
 import subprocess
 import sys
@@ -9,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from tests.conftest import soup
-from tests.test_settings import run_settings
+from tests.test_settings import run_settings, settings_env
 
 pytestmark = pytest.mark.django_db
 
@@ -124,19 +123,12 @@ def test_check_deploy_passes_in_production(tmp_path):
 
 
 def production_env(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "CACHE_URL", "EMAIL_URL"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="clinic_site.settings",
-        DJANGO_VAR_DIR=str(tmp_path),
+    return settings_env(
+        tmp_path,
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="clinic.example",
     )
-    return env
 
 
 def test_production_sets_hsts_secure_cookies_and_trusts_the_proxy(tmp_path):

@@ -9,7 +9,8 @@ from django.conf import settings
 CHECK = "import django; django.setup(); from django.conf import settings; "
 
 
-def run_settings(tmp_path, code, **env_vars):
+def settings_env(tmp_path, **env_vars):
+    """This process's environment without the site's variables, plus env_vars."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -20,6 +21,11 @@ def run_settings(tmp_path, code, **env_vars):
         DJANGO_VAR_DIR=str(tmp_path),
         **env_vars,
     )
+    return env
+
+
+def run_settings(tmp_path, code, **env_vars):
+    env = settings_env(tmp_path, **env_vars)
     return subprocess.run(
         [sys.executable, "-c", CHECK + code],
         cwd=settings.BASE_DIR,
