@@ -57,6 +57,11 @@ def test_pages_have_no_inline_script_or_style(client, seeded, url):
     for script in page.find_all("script"):
         # Data blocks (JSON-LD) are not run, so CSP allows them.
         assert script.get("type") == "application/ld+json"
+    assert_no_inline_style_or_handlers(page)
+
+
+def assert_no_inline_style_or_handlers(page):
+    """Nothing the strict CSP would block: style elements or attributes, on*=."""
     assert not page.find_all("style")
     assert not page.find_all(style=True)
     for tag in page.find_all(True):
@@ -84,6 +89,7 @@ def test_admin_pages_render_with_same_origin_scripts_only(admin_client, seeded, 
         else:
             # Django admin's only inline blocks are json_script data.
             assert script.get("type") == "application/json"
+    assert_no_inline_style_or_handlers(soup(response))
 
 
 def test_admin_treatment_page_renders_with_csp(admin_client, seeded):

@@ -92,3 +92,36 @@ def test_local_needs_no_variables_and_keeps_its_generated_key(tmp_path):
 def test_debug_comes_from_the_environment(tmp_path):
     result = run_settings(tmp_path, "print(settings.DEBUG)", DJANGO_DEBUG="true")
     assert result.stdout.strip() == "True"
+
+
+def test_postgres_and_redis_urls_switch_to_the_shared_services(tmp_path):
+    """psycopg 3 with persistent, health-checked connections; Django's own
+    RedisCache with short timeouts (a down Redis must not stall pages)."""
+    result = run_settings(
+        tmp_path,
+        "d = settings.DATABASES['default']; c = settings.CACHES['default']; "
+        "print(d['ENGINE'], d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']); "
+        "print(c['BACKEND'], c['LOCATION'], sorted(c['OPTIONS'].items()))",
+        DATABASE_URL="postgres://u:p@db.internal:5432/clinic",
+        CACHE_URL="redis://cache.internal:6379/0",
+        DJANGO_CONN_MAX_AGE="120",
+    )
+    assert result.returncode == 0, result.stderr
+    database, cache = result.stdout.splitlines()
+    assert database == "django.db.backends.postgresql 120 True"
+    assert cache == (
+        "django.core.cache.backends.redis.RedisCache redis://cache.internal:6379/0 "
+        "[('socket_connect_timeout', 0.5), ('socket_timeout', 0.5)]"
+    )
+
+
+def test_the_default_cache_is_shared_by_every_worker_on_the_host(tmp_path):
+    result = run_settings(
+        tmp_path,
+        "c = settings.CACHES['default']; print(c['BACKEND'], c['LOCATION'])",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.cache.backends.filebased.FileBasedCache",
+        str(tmp_path / "cache"),
+    ]
