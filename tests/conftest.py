@@ -4,6 +4,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from tests.factories import ClinicDetailsFactory
+from treatments.cache import reset_cache_errors
 
 # Redis that is down: nothing listens on loopback port 1, so connecting fails
 # at once. Set as settings.CACHES to test the site without its cache.
@@ -18,10 +19,13 @@ CLOSED_PORT_REDIS = {
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Each test starts with an empty cache (shared Redis in CI included)."""
+    """Each test starts with an empty cache (shared Redis in CI included) that
+    the page cache uses straight away (no pause left by an earlier error)."""
     cache.clear()
+    reset_cache_errors()
     yield
     cache.clear()
+    reset_cache_errors()
 
 
 @pytest.fixture

@@ -1,15 +1,17 @@
 """Public pages come from the shared cache and are cleared when content changes."""
 
 import time
+from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import CLOSED_PORT_REDIS, soup
 from tests.factories import TreatmentFactory, TreatmentPointFactory
-from treatments.cache import clear_public_pages
+from treatments.cache import RETRY_AFTER_SECONDS, clear_public_pages
 from treatments.models import ClinicDetails, Section, Treatment, TreatmentPoint
 
 pytestmark = pytest.mark.django_db
@@ -263,8 +265,6 @@ def test_staff_can_save_content_when_redis_is_down(treatment, settings, caplog):
 def test_a_page_rendered_under_an_older_version_is_never_served(client, treatment):
     """A render that raced a content change is stored under the old version
     and ignored: the entry's version must match the current one."""
-    from django.core.cache import cache
-
     from treatments.cache import page_key
 
     headers = {"Content-Type": "text/html; charset=utf-8", "ETag": '"x"'}
@@ -272,3 +272,28 @@ def test_a_page_rendered_under_an_older_version_is_never_served(client, treatmen
     response = client.get("/treatments/cached/")
     assert b"stale page" not in response.content
     assert b"Cached therapy" in response.content
+
+
+def test_after_a_cache_error_the_cache_is_left_alone_for_a_while(
+    client, treatment, settings
+):
+    """A Redis that times out would slow every page; after one error the
+    page cache is skipped for RETRY_AFTER_SECONDS, then tried again."""
+    settings.CACHES = CLOSED_PORT_REDIS
+    calls = []
+    real_get_many = cache.get_many
+
+    def counting_get_many(*args, **kwargs):
+        calls.append(args)
+        return real_get_many(*args, **kwargs)
+
+    with mock.patch.object(cache, "get_many", counting_get_many):
+        for _ in range(3):
+            assert client.get("/treatments/cached/").status_code == 200
+        assert len(calls) == 1
+        with mock.patch(
+            "treatments.cache.time.monotonic",
+            return_value=time.monotonic() + RETRY_AFTER_SECONDS + 1,
+        ):
+            assert client.get("/treatments/cached/").status_code == 200
+        assert len(calls) == 2

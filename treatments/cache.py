@@ -11,7 +11,8 @@ Rules the decorator keeps:
   public URL) and their pages are `Cache-Control: private, no-store`;
 - anonymous visitors without a session cookie never touch the session, so
   their pages set no cookie and do not vary on Cookie;
-- the cache being down only means pages are rendered afresh: never a 500;
+- the cache being down only means pages are rendered afresh: never a 500,
+  and after an error the cache is left alone for RETRY_AFTER_SECONDS;
 - only GET and HEAD (405 with `Allow` otherwise); ETag and Last-Modified so
   browsers and CDNs revalidate with 304s.
 """
@@ -40,6 +41,24 @@ from .models import ClinicDetails, Treatment, TreatmentPoint
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "public-pages:version"
+
+# After a cache error this process leaves the page cache alone for a few
+# seconds: a Redis that times out (instead of refusing at once) then slows one
+# request per worker every few seconds, not every request.
+RETRY_AFTER_SECONDS = 5
+_skip_cache_until = 0.0
+
+
+def _cache_failed(what, exc):
+    global _skip_cache_until
+    _skip_cache_until = time.monotonic() + RETRY_AFTER_SECONDS
+    logger.warning("%s: %s", what, type(exc).__name__)
+
+
+def reset_cache_errors():
+    """Use the page cache again at once (tests; after Redis is back)."""
+    global _skip_cache_until
+    _skip_cache_until = 0.0
 
 
 def page_key(path):
@@ -131,11 +150,11 @@ def cache_public_page(view):
 
         seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
         key = version = entry = None
-        if seconds:
+        if seconds and time.monotonic() >= _skip_cache_until:
             try:
                 key, version, entry = _lookup(request.path)
             except Exception as exc:
-                logger.warning("Page cache unavailable: %s", type(exc).__name__)
+                _cache_failed("Page cache unavailable", exc)
                 key = None
 
         if entry is not None:
@@ -159,7 +178,7 @@ def cache_public_page(view):
                 try:
                     cache.set(key, entry, seconds)
                 except Exception as exc:
-                    logger.warning("Page not cached: %s", type(exc).__name__)
+                    _cache_failed("Page not cached", exc)
 
         patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
         return get_conditional_response(
