@@ -145,7 +145,7 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: a file cache in var/ unless CACHE_URL names Redis (Django's own
+# Cache (issue 5): a file cache in var/ unless CACHE_URL names Redis (Django's own
 # RedisCache backend). The embedded default is shared by every gunicorn worker
 # on the host, so clearing the public pages' cache reaches all of them (a
 # per-process local-memory cache would leave the other workers stale).
