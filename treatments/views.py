@@ -3,8 +3,10 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
@@ -42,10 +44,33 @@ class TreatmentDetailView(DetailView):
     def get_queryset(self):
         return Treatment.objects.published().for_detail()
 
+    def get_object(self, queryset=None):
+        """A published treatment; a draft only for signed-in, active staff.
+
+        The public path never looks at the session, so published pages stay
+        the same for everyone (and cacheable).
+        """
+        try:
+            return super().get_object(queryset)
+        except Http404:
+            user = self.request.user
+            if not (user.is_active and user.is_staff):
+                raise
+            return super().get_object(Treatment.objects.for_detail())
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["sections"] = self.object.page_sections()
+        context["preview"] = not self.object.is_published
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context["preview"]:
+            # A draft preview must never be kept by a shared or browser cache.
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+        return response
 
 
 class EnquiryView(FormView):
