@@ -1,0 +1,119 @@
+"""History (django-reversion): who changed what and when, and restore."""
+
+import pytest
+import reversion
+from reversion.models import Version
+
+from tests.conftest import form_data
+from tests.factories import (
+    ClinicDetailsFactory,
+    EnquiryFactory,
+    TreatmentFactory,
+    TreatmentPointFactory,
+)
+from treatments import services
+from treatments.models import ClinicDetails, Enquiry, Treatment, TreatmentPoint
+
+pytestmark = pytest.mark.django_db
+
+
+def change(client, url, form_id, **changes):
+    data = form_data(client.get(url), form_id)
+    data.update(changes)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response
+
+
+def treatment_url(treatment):
+    return f"/admin/treatments/treatment/{treatment.pk}/change/"
+
+
+def test_saving_a_treatment_records_a_version_with_the_user(admin_client, admin_user):
+    treatment = TreatmentFactory(name="Dry needling")
+    TreatmentPointFactory(treatment=treatment, text="Eases muscle pain")
+    change(admin_client, treatment_url(treatment), "treatment_form", name="Needling")
+    versions = Version.objects.get_for_object(treatment)
+    assert versions.count() == 1
+    revision = versions[0].revision
+    assert revision.user == admin_user
+    assert versions[0].field_dict["name"] == "Needling"
+    # The treatment's version carries its points.
+    point_versions = revision.version_set.filter(content_type__model="treatmentpoint")
+    assert [v.field_dict["text"] for v in point_versions] == ["Eases muscle pain"]
+
+
+def test_history_is_browsable_from_the_object(admin_client):
+    treatment = TreatmentFactory(name="Dry needling")
+    change(admin_client, treatment_url(treatment), "treatment_form", name="Needling")
+    history = admin_client.get(f"/admin/treatments/treatment/{treatment.pk}/history/")
+    assert history.status_code == 200
+    version = Version.objects.get_for_object(treatment).get()
+    assert (
+        f"/admin/treatments/treatment/{treatment.pk}/history/{version.pk}/"
+        in history.content.decode()
+    )
+
+
+def test_restoring_an_earlier_version_brings_back_text_and_points(admin_client):
+    treatment = TreatmentFactory(name="Dry needling")
+    point = TreatmentPointFactory(treatment=treatment, text="Original point")
+    url = treatment_url(treatment)
+    change(admin_client, url, "treatment_form", summary="First summary")
+    first = Version.objects.get_for_object(treatment).get()
+    change(
+        admin_client,
+        url,
+        "treatment_form",
+        summary="Second summary",
+        **{"points-2-0-DELETE": "on"},
+    )
+    assert not TreatmentPoint.objects.filter(pk=point.pk).exists()
+
+    restore_url = f"/admin/treatments/treatment/{treatment.pk}/history/{first.pk}/"
+    change(admin_client, restore_url, "treatment_form")
+
+    treatment.refresh_from_db()
+    assert treatment.summary == "First summary"
+    assert list(treatment.points.values_list("text", flat=True)) == ["Original point"]
+
+
+def test_publish_action_records_a_version_with_the_user(admin_client, admin_user):
+    treatment = TreatmentFactory(status=Treatment.Status.DRAFT)
+    admin_client.post(
+        "/admin/treatments/treatment/",
+        {"action": "publish", "_selected_action": [treatment.pk]},
+    )
+    version = Version.objects.get_for_object(treatment).get()
+    assert version.revision.user == admin_user
+    assert version.field_dict["status"] == "published"
+
+
+def test_clinic_details_changes_are_recorded(admin_client, admin_user):
+    clinic = ClinicDetailsFactory()
+    url = f"/admin/treatments/clinicdetails/{clinic.pk}/change/"
+    change(admin_client, url, "clinicdetails_form", phone="01632 960999")
+    version = Version.objects.get_for_object(clinic).get()
+    assert version.revision.user == admin_user
+    assert version.field_dict["phone"] == "01632 960999"
+    assert ClinicDetails.objects.get().phone == "01632 960999"
+
+
+def test_enquiries_are_never_copied_into_history(admin_client, clinic):
+    """Patients' messages must not end up in reversion's tables."""
+    assert not reversion.is_registered(Enquiry)
+    with reversion.create_revision():
+        enquiry = services.enquiry_create(
+            name="Pat",
+            email="pat@example.com",
+            message="Private health details",
+            consent_given=True,
+            client="k",
+        )
+    EnquiryFactory()
+    url = f"/admin/treatments/enquiry/{enquiry.pk}/change/"
+    response = admin_client.post(url, {"status": "closed", "staff_notes": "Called"})
+    assert response.status_code == 302
+    assert Enquiry.objects.get(pk=enquiry.pk).status == "closed"
+    assert Version.objects.count() == 0
+    assert not Version.objects.filter(serialized_data__contains="Private").exists()
