@@ -9,6 +9,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.generic import DetailView, FormView, ListView, TemplateView
+from django.views.static import serve
 
 from . import services
 from .forms import EnquiryForm
@@ -144,6 +145,11 @@ class PrivacyView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["retention_days"] = settings.ENQUIRY_RETENTION_DAYS
         return context
+
+
+def serve_media(request, path):
+    """Uploaded media in local mode (SERVE_MEDIA); MEDIA_ROOT read per request."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
 def csrf_failure(request, reason=""):
