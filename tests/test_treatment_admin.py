@@ -338,3 +338,14 @@ def test_clinic_details_list_offers_adding_the_first_row(admin_client):
     response = admin_client.get("/admin/treatments/clinicdetails/")
     assert response.status_code == 302
     assert response.url == "/admin/treatments/clinicdetails/add/"
+
+
+def test_changelist_queries_do_not_grow_with_treatments(admin_client):
+    counts = []
+    for extra in (1, 30):
+        for _ in range(extra):
+            TreatmentFactory()
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin_client.get(CHANGELIST).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
