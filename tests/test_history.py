@@ -117,3 +117,32 @@ def test_enquiries_are_never_copied_into_history(admin_client, clinic):
     assert Enquiry.objects.get(pk=enquiry.pk).status == "closed"
     assert Version.objects.count() == 0
     assert not Version.objects.filter(serialized_data__contains="Private").exists()
+
+
+def test_restoring_after_a_reorder_swaps_the_points_back(admin_client):
+    treatment = TreatmentFactory()
+    first = TreatmentPointFactory(treatment=treatment, order=1, text="first")
+    second = TreatmentPointFactory(treatment=treatment, order=2, text="second")
+    url = treatment_url(treatment)
+    change(admin_client, url, "treatment_form", summary="Before the swap")
+    before = Version.objects.get_for_object(treatment).get()
+    change(
+        admin_client,
+        url,
+        "treatment_form",
+        **{"points-2-0-order": "2", "points-2-1-order": "1"},
+    )
+    assert list(treatment.points.order_by("order").values_list("text", flat=True)) == [
+        "second",
+        "first",
+    ]
+    restore_url = f"/admin/treatments/treatment/{treatment.pk}/history/{before.pk}/"
+    # Opening the old version to check it changes nothing yet...
+    page = admin_client.get(restore_url)
+    assert form_data(page, "treatment_form")["points-2-0-order"] == "1"
+    assert treatment.points.get(text="first").order == 2
+    # ...saving it restores it.
+    change(admin_client, restore_url, "treatment_form")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.order, second.order) == (1, 2)

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -15,10 +16,6 @@ from . import images
 from .models import ClinicDetails, Enquiry, Section, Treatment, TreatmentPoint
 
 # Treatments ------------------------------------------------------------------
-
-# User-entered point orders stay below this; higher values are free for moving
-# points out of each other's way while a reordering is saved.
-POINT_ORDER_MAX = 9999
 
 
 class TreatmentPointFormSet(forms.BaseInlineFormSet):
@@ -68,7 +65,7 @@ class TreatmentPointFormSet(forms.BaseInlineFormSet):
         ]
         for offset, point in enumerate(moving, start=1):
             wanted = point.order
-            point.order = POINT_ORDER_MAX + offset
+            point.order = TreatmentPoint.ORDER_MAX + offset
             point.save(update_fields=["order"])
             point.order = wanted
         return super().save(commit)
@@ -92,8 +89,8 @@ class TreatmentPointInline(admin.TabularInline):
         order = formset.form.base_fields["order"]
         order.required = False
         order.initial = None
-        order.max_value = POINT_ORDER_MAX
-        order.validators.append(MaxValueValidator(POINT_ORDER_MAX))
+        order.max_value = TreatmentPoint.ORDER_MAX
+        order.validators.append(MaxValueValidator(TreatmentPoint.ORDER_MAX))
         order.help_text = "Lower comes first; leave blank to add at the end."
         return formset
 
@@ -212,6 +209,25 @@ class TreatmentAdmin(VersionAdmin):
         elif not obj.image:
             obj.image_renditions = {}
         super().save_model(request, obj, form, change)
+
+    def _reversion_revisionform_view(self, request, version, *args, **kwargs):
+        # Restoring a version from before a reordering saves each point with
+        # its old order while another point may still hold it (the unique
+        # constraint stops that, and on GET reversion mutes signals). So this
+        # treatment's points first move above ORDER_MAX, in one transaction
+        # with the restore, kept only if the restore put every point back.
+        points = TreatmentPoint.objects.filter(treatment_id=version.object_id)
+        with transaction.atomic(using=version.db):
+            for offset, point in enumerate(points.order_by("pk"), start=1):
+                point.order = TreatmentPoint.ORDER_MAX + offset
+                point.save(update_fields=["order"])
+            response = super()._reversion_revisionform_view(
+                request, version, *args, **kwargs
+            )
+            moved_only = points.filter(order__gt=TreatmentPoint.ORDER_MAX).exists()
+            if request.method != "POST" or moved_only:
+                transaction.set_rollback(True)
+        return response
 
     @admin.action(description="Publish selected treatments", permissions=["change"])
     def publish(self, request, queryset):

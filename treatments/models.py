@@ -235,6 +235,9 @@ class TreatmentPoint(models.Model):
     """One bullet of a sectioned list on a treatment page."""
 
     Section = Section
+    # Orders staff type stay at or below this; numbers above it are free for
+    # moving points out of each other's way while a reordering is saved.
+    ORDER_MAX = 9999
 
     treatment = models.ForeignKey(
         Treatment, on_delete=models.CASCADE, related_name="points"
