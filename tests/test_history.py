@@ -2,6 +2,7 @@
 
 import pytest
 import reversion
+from django.contrib.auth.models import Group, User
 from reversion.models import Version
 
 from tests.conftest import form_data
@@ -146,3 +147,38 @@ def test_restoring_after_a_reorder_swaps_the_points_back(admin_client):
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.order, second.order) == (1, 2)
+
+
+def test_a_deleted_treatment_can_be_recovered_with_its_points(admin_client):
+    treatment = TreatmentFactory(slug="massage")
+    TreatmentPointFactory(treatment=treatment, text="Loosens tight muscles")
+    change(admin_client, treatment_url(treatment), "treatment_form", name="Massage")
+    version = Version.objects.get_for_object(treatment).get()
+    pk = treatment.pk
+    admin_client.post(f"/admin/treatments/treatment/{pk}/delete/", {"post": "yes"})
+    assert not Treatment.objects.filter(pk=pk).exists()
+
+    recover_url = f"/admin/treatments/treatment/recover/{version.pk}/"
+    assert admin_client.get("/admin/treatments/treatment/recover/").status_code == 200
+    change(admin_client, recover_url, "treatment_form")
+
+    recovered = Treatment.objects.get(pk=pk)
+    assert recovered.name == "Massage"
+    assert list(recovered.points.values_list("text", flat=True)) == [
+        "Loosens tight muscles"
+    ]
+
+
+def test_content_editors_can_restore(client):
+    editor = User.objects.create_user(username="ed", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Content editors"))
+    client.force_login(editor)
+    treatment = TreatmentFactory(summary="Old summary")
+    change(client, treatment_url(treatment), "treatment_form", summary="Old summary!")
+    first = Version.objects.get_for_object(treatment).get()
+    change(client, treatment_url(treatment), "treatment_form", summary="New summary")
+    url = f"/admin/treatments/treatment/{treatment.pk}/history/{first.pk}/"
+    change(client, url, "treatment_form")
+    treatment.refresh_from_db()
+    assert treatment.summary == "Old summary!"
+    assert first.revision.user is not None

@@ -253,3 +253,16 @@ def test_a_file_over_5_mb_is_refused(admin_client, media_root):
         "This file is 5.0 MB; images can be 5 MB at most. Export a smaller copy."
     ]
     assert stored_files(media_root) == []
+
+
+def test_clearing_the_image_drops_its_renditions(admin_client, media_root):
+    treatment = TreatmentFactory(slug="needling")
+    upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    fields = form_data(admin_client.get(url), "treatment_form")
+    fields["image-clear"] = "on"
+    assert admin_client.post(url, fields).status_code == 302
+    treatment.refresh_from_db()
+    assert not treatment.image
+    assert treatment.image_renditions == {}
+    assert treatment.picture() is None

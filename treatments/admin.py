@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -78,6 +78,10 @@ class TreatmentPointInline(admin.TabularInline):
     formset = TreatmentPointFormSet
     extra = 0
     fields = ["order", "text", "is_contraindication"]
+    formfield_overrides = {
+        # A point is a sentence or two: room to read it whole.
+        models.CharField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 70})},
+    }
     section = None
 
     def get_queryset(self, request):
@@ -136,6 +140,11 @@ class TreatmentAdminForm(forms.ModelForm):
         # The upload is checked by content in clean_image(), with clear
         # messages, not by Django's generic "upload a valid image".
         field_classes = {"image": forms.FileField}
+        widgets = {
+            "image": forms.ClearableFileInput(
+                attrs={"accept": "image/jpeg,image/png,image/webp"}
+            )
+        }
 
     processed_image = None
 
