@@ -349,3 +349,31 @@ def test_changelist_queries_do_not_grow_with_treatments(admin_client):
             assert admin_client.get(CHANGELIST).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_delete_selected_deletes_each_treatment_through_delete(
+    admin_client, monkeypatch
+):
+    treatments = [TreatmentFactory() for _ in range(2)]
+    enquiry = EnquiryFactory(treatment=treatments[0])
+    deleted = []
+    original_delete = Treatment.delete
+
+    def delete(self, *args, **kwargs):
+        deleted.append(self.pk)
+        return original_delete(self, *args, **kwargs)
+
+    monkeypatch.setattr(Treatment, "delete", delete)
+    response = admin_client.post(
+        CHANGELIST,
+        {
+            "action": "delete_selected",
+            "_selected_action": [t.pk for t in treatments],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert sorted(deleted) == sorted(t.pk for t in treatments)
+    assert not Treatment.objects.exists()
+    enquiry.refresh_from_db()
+    assert enquiry.treatment is None

@@ -238,6 +238,12 @@ class TreatmentAdmin(VersionAdmin):
                 transaction.set_rollback(True)
         return response
 
+    def delete_queryset(self, request, queryset):
+        # "Delete selected" goes through each treatment's delete(), like the
+        # actions below go through save().
+        for treatment in queryset:
+            treatment.delete()
+
     @admin.action(description="Publish selected treatments", permissions=["change"])
     def publish(self, request, queryset):
         self._set_status(request, queryset, Treatment.Status.PUBLISHED)
