@@ -4,6 +4,7 @@ import datetime
 import json
 
 import pytest
+from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models.signals import post_save
@@ -377,3 +378,11 @@ def test_delete_selected_deletes_each_treatment_through_delete(
     assert not Treatment.objects.exists()
     enquiry.refresh_from_db()
     assert enquiry.treatment is None
+
+
+def test_staff_without_clinic_permissions_cannot_add_clinic_details(client):
+    handler = User.objects.create_user(username="handler", is_staff=True)
+    handler.groups.add(Group.objects.get(name="Enquiry handlers"))
+    client.force_login(handler)
+    assert client.get("/admin/treatments/clinicdetails/add/").status_code == 403
+    assert client.get("/admin/treatments/clinicdetails/").status_code == 403

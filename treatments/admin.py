@@ -285,7 +285,9 @@ class ClinicDetailsAdmin(VersionAdmin):
     list_display = ["name", "phone", "email"]
 
     def has_add_permission(self, request):
-        return not ClinicDetails.objects.exists()
+        return (
+            super().has_add_permission(request) and not ClinicDetails.objects.exists()
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False
