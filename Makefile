@@ -27,7 +27,7 @@ install-dev: $(VENV)/.installed-dev
 ## setup: migrate, load the content fixtures, collect static files
 setup: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py loaddata treatments clinic
+	$(PY) manage.py load_initial_content
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 ## run: serve the site with gunicorn on http://127.0.0.1:$(PORT) (DEBUG off)

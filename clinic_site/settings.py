@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_admin_lightweight_date_hierarchy",
+    "reversion",
+    "axes",
     "treatments",
 ]
 
@@ -103,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic_site.urls"
@@ -276,6 +280,44 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# Django admin --------------------------------------------------------------
+# Where admin lives ("admin/" unless DJANGO_ADMIN_URL says otherwise); a less
+# guessable path keeps drive-by login attempts off the throttle's counts.
+ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/").strip("/") + "/"
+if ADMIN_URL == "/":
+    raise ImproperlyConfigured("DJANGO_ADMIN_URL must not be empty.")
+
+# Treatment images (Pillow) ---------------------------------------------------
+# Serve uploaded media from Django itself: local mode only. Production keeps
+# media on S3-compatible storage (README, "Editing content in admin").
+SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=not PRODUCTION)
+# Uploads larger than this are refused before Pillow opens them.
+TREATMENT_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+# Largest side accepted; also bounds Pillow's decompression-bomb check.
+TREATMENT_IMAGE_MAX_SIDE = 6000
+# Widths of the WebP renditions made once per upload, and of the JPEG fallback.
+TREATMENT_IMAGE_WIDTHS = [480, 960, 1440]
+TREATMENT_IMAGE_FALLBACK_WIDTH = 960
+
+# django-axes: admin login throttle -------------------------------------------
+# 5 failed logins for one username from one client IP lock that pair out for
+# an hour; the lockout answers 429 with templates/admin/lockout.html.
+# The client IP is read as the enquiry rate limit reads it (TRUSTED_PROXY_COUNT).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "treatments.services.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+# Quiet: no start-up banner on stdout (manage.py output stays clean) and log
+# lines name only what the lockout counts, not the user agent.
+AXES_VERBOSE = False
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

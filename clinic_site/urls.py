@@ -1,15 +1,14 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from treatments import views as treatment_views
 from treatments.cache import cache_public_page
 from treatments.sitemaps import SITEMAPS
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("", include("treatments.urls")),
     # Production (issue 5): search engines and load balancers.
     path(
@@ -22,5 +21,12 @@ urlpatterns = [
     path("healthz/", treatment_views.healthz, name="healthz"),
 ]
 
-# Uploaded media in local mode; production serves media from object storage.
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded media in local mode (SERVE_MEDIA, on unless DJANGO_ENV=production);
+# production serves media from object storage.
+if settings.SERVE_MEDIA:
+    urlpatterns += [
+        re_path(
+            r"^{}(?P<path>.*)$".format(settings.MEDIA_URL.lstrip("/")),
+            treatment_views.serve_media,
+        )
+    ]

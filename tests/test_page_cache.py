@@ -297,3 +297,26 @@ def test_after_a_cache_error_the_cache_is_left_alone_for_a_while(
         ):
             assert client.get("/treatments/cached/").status_code == 200
         assert len(calls) == 2
+
+
+# The same through admin, as staff really change content -----------------------
+
+
+def test_admin_edits_and_actions_reach_cached_pages_at_once(admin_client, treatment):
+    from tests.test_treatment_admin import CHANGELIST, inline_prefix, post_change
+
+    visitor = Client()
+    point = TreatmentPointFactory(treatment=treatment, text="Old benefit")
+    assert "Old benefit" in visitor.get("/treatments/cached/").text  # now cached
+
+    prefix = inline_prefix(point.section)
+    response = post_change(admin_client, treatment, **{f"{prefix}-0-text": "New"})
+    assert response.status_code == 302
+    assert "Old benefit" not in visitor.get("/treatments/cached/").text
+    assert visitor.get("/treatments/").status_code == 200  # cached again
+
+    admin_client.post(
+        CHANGELIST, {"action": "unpublish", "_selected_action": [treatment.pk]}
+    )
+    assert visitor.get("/treatments/cached/").status_code == 404
+    assert "Cached therapy" not in visitor.get("/treatments/").text

@@ -1,8 +1,11 @@
 from dataclasses import dataclass, field
 
+import reversion
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
+
+from . import images
 
 
 class TreatmentStatus(models.TextChoices):
@@ -21,6 +24,18 @@ class Section(models.TextChoices):
     AFTERCARE = "aftercare", "Aftercare"
 
 
+# What a treatment card (treatments/includes/_card.html) reads.
+CARD_FIELDS = [
+    "name",
+    "slug",
+    "summary",
+    "display_order",
+    "image",
+    "image_alt",
+    "image_renditions",
+]
+
+
 class TreatmentQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=TreatmentStatus.PUBLISHED)
@@ -31,9 +46,7 @@ class TreatmentQuerySet(models.QuerySet):
             Prefetch("points", queryset=TreatmentPoint.objects.order_by_page()),
             Prefetch(
                 "related",
-                queryset=Treatment.objects.published().only(
-                    "name", "slug", "summary", "display_order"
-                ),
+                queryset=Treatment.objects.published().only(*CARD_FIELDS),
             ),
         )
 
@@ -93,6 +106,23 @@ class Treatment(models.Model):
         help_text="One or two sentences shown on cards and to search engines "
         "(160 characters at most).",
     )
+    image = models.ImageField(
+        upload_to="treatments/",
+        blank=True,
+        help_text="Optional photo at the top of the page and on its card: a "
+        "JPEG, PNG or WebP file, at most 5 MB and 6,000 × 6,000 pixels. "
+        "Location data and other metadata are removed when it is saved.",
+    )
+    image_alt = models.CharField(
+        "image description (alt text)",
+        max_length=250,
+        blank=True,
+        help_text="What the photo shows, for people who cannot see it. "
+        "Needed whenever there is an image.",
+    )
+    # Made once per upload (treatments/images.py): {"webp": [{name, width,
+    # height}, ...], "jpeg": {name, width, height}}.
+    image_renditions = models.JSONField(default=dict, blank=True, editable=False)
     overview = models.TextField(help_text="Shown under “Overview”.")
     how_it_works = models.TextField(help_text="Shown under “How it works”.")
     related = models.ManyToManyField(
@@ -134,6 +164,11 @@ class Treatment(models.Model):
                 | Q(next_review_due__gte=models.F("last_reviewed")),
                 name="treatment_review_due_after_reviewed",
             ),
+            models.CheckConstraint(
+                condition=Q(image="") | ~Q(image_alt=""),
+                name="treatment_image_has_alt",
+                violation_error_message="Describe the image in its alt text.",
+            ),
         ]
 
     def __str__(self):
@@ -148,6 +183,12 @@ class Treatment(models.Model):
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
+
+    def picture(self):
+        """The image's renditions for a <picture> element, or None."""
+        if not self.image or not self.image_renditions:
+            return None
+        return images.Picture.from_renditions(self.image_renditions, self.image_alt)
 
     def page_sections(self):
         """The page's sections in the seed's order, leaving out empty ones.
@@ -194,6 +235,9 @@ class TreatmentPoint(models.Model):
     """One bullet of a sectioned list on a treatment page."""
 
     Section = Section
+    # Orders staff type stay at or below this; numbers above it are free for
+    # moving points out of each other's way while a reordering is saved.
+    ORDER_MAX = 9999
 
     treatment = models.ForeignKey(
         Treatment, on_delete=models.CASCADE, related_name="points"
@@ -416,3 +460,12 @@ class SubmissionCount(models.Model):
 
     def __str__(self):
         return f"{self.count} since {self.window_start:%Y-%m-%d %H:%M}"
+
+
+# History (django-reversion): every admin change to the content is recorded with
+# who and when, and can be restored. A treatment's version includes its points.
+# Enquiry is deliberately NOT registered: patients' messages must never be
+# copied into history tables.
+reversion.register(Treatment, follow=["points"])
+reversion.register(TreatmentPoint)
+reversion.register(ClinicDetails)

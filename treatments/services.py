@@ -33,8 +33,9 @@ class RateLimitExceeded(Exception):
     """The client has sent as many enquiries as the limit allows for now."""
 
 
-def client_key(request) -> str:
-    """A keyed hash of the client's IP address: rate-limits without storing it.
+def client_ip(request) -> str:
+    """The client's IP address, for the enquiry rate limit and the admin
+    login throttle (django-axes' AXES_CLIENT_IP_CALLABLE).
 
     Behind N trusted proxies (DJANGO_TRUSTED_PROXY_COUNT), the client is the
     Nth address from the right of X-Forwarded-For; otherwise REMOTE_ADDR.
@@ -49,8 +50,13 @@ def client_key(request) -> str:
         ]
         if len(forwarded) >= proxies:
             ip = forwarded[-proxies]
+    return ip
+
+
+def client_key(request) -> str:
+    """A keyed hash of the client's IP address: rate-limits without storing it."""
     return hmac.new(
-        settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256
+        settings.SECRET_KEY.encode(), client_ip(request).encode(), hashlib.sha256
     ).hexdigest()
 
 

@@ -6,14 +6,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
-from django.utils.cache import patch_cache_control
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, FormView, ListView, TemplateView
+from django.views.static import serve
 
 from . import services
 from .forms import EnquiryForm
@@ -49,10 +50,33 @@ class TreatmentDetailView(DetailView):
     def get_queryset(self):
         return Treatment.objects.published().for_detail()
 
+    def get_object(self, queryset=None):
+        """A published treatment; a draft only for signed-in, active staff.
+
+        The public path never looks at the session, so published pages stay
+        the same for everyone (and cacheable).
+        """
+        try:
+            return super().get_object(queryset)
+        except Http404:
+            user = self.request.user
+            if not (user.is_active and user.is_staff):
+                raise
+            return super().get_object(Treatment.objects.for_detail())
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["sections"] = self.object.page_sections()
+        context["preview"] = not self.object.is_published
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context["preview"]:
+            # A draft preview must never be kept by a shared or browser cache.
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+        return response
 
 
 class EnquiryView(FormView):
@@ -126,6 +150,11 @@ class PrivacyView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["retention_days"] = settings.ENQUIRY_RETENTION_DAYS
         return context
+
+
+def serve_media(request, path):
+    """Uploaded media in local mode (SERVE_MEDIA); MEDIA_ROOT read per request."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
 def csrf_failure(request, reason=""):

@@ -1,0 +1,270 @@
+"""Treatment images: checked by content, metadata stripped, renditions once."""
+
+import io
+import struct
+import zlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import ExifTags, Image
+
+from tests.conftest import form_data, soup
+from tests.factories import TreatmentFactory
+from treatments import images
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def stored_files(root):
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def jpeg_bytes(size=(1600, 1200), exif=None, color="teal"):
+    buffer = io.BytesIO()
+    options = {"exif": exif} if exif is not None else {}
+    Image.new("RGB", size, color).save(buffer, "JPEG", quality=85, **options)
+    return buffer.getvalue()
+
+
+def png_bytes(size, mode="RGB"):
+    buffer = io.BytesIO()
+    Image.new(mode, size).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def png_header_only(width, height):
+    """A tiny PNG whose header claims width × height pixels (a bomb's shape)."""
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def gps_exif():
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneCam"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (51.0, 30.0, 12.0)
+    return exif
+
+
+def upload(client, treatment, data, name, content_type="image/jpeg", alt="A photo"):
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    fields = form_data(client.get(url), "treatment_form")
+    fields["image"] = SimpleUploadedFile(name, data, content_type=content_type)
+    fields["image_alt"] = alt
+    return client.post(url, fields)
+
+
+def image_errors(response):
+    row = soup(response).select_one(".field-image")
+    return [li.text for li in row.select(".errorlist li")]
+
+
+# Accepted -------------------------------------------------------------------------
+
+
+def test_a_jpeg_is_stored_without_its_gps_data(admin_client, media_root):
+    data = jpeg_bytes(exif=gps_exif())
+    # The upload really carries location data...
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    treatment = TreatmentFactory(slug="needling")
+    response = upload(admin_client, treatment, data, "IMG_0001.JPG")
+    assert response.status_code == 302
+    treatment.refresh_from_db()
+    # ...and what is stored has none, nor any other EXIF.
+    with Image.open(treatment.image.path) as stored:
+        assert stored.format == "JPEG"
+        assert dict(stored.getexif()) == {}
+        assert stored.size == (1600, 1200)
+
+
+def test_renditions_are_made_once_on_save_with_their_sizes(admin_client, media_root):
+    treatment = TreatmentFactory(slug="needling")
+    upload(admin_client, treatment, jpeg_bytes(size=(1600, 1200)), "photo.jpg")
+    treatment.refresh_from_db()
+    renditions = treatment.image_renditions
+    assert [(r["width"], r["height"]) for r in renditions["webp"]] == [
+        (480, 360),
+        (960, 720),
+        (1440, 1080),
+    ]
+    assert (renditions["jpeg"]["width"], renditions["jpeg"]["height"]) == (960, 720)
+    for rendition in [*renditions["webp"], renditions["jpeg"]]:
+        with Image.open(media_root / rendition["name"]) as made:
+            assert made.size == (rendition["width"], rendition["height"])
+    assert Image.open(media_root / renditions["webp"][0]["name"]).format == "WEBP"
+    assert Image.open(media_root / renditions["jpeg"]["name"]).format == "JPEG"
+    # Original + 3 WebP + 1 JPEG; showing the page makes nothing more.
+    files = stored_files(media_root)
+    assert len(files) == 5
+    assert TreatmentFactory._meta.model.objects.get(pk=treatment.pk).picture()
+    assert stored_files(media_root) == files
+
+
+def test_a_small_image_is_never_enlarged(media_root):
+    processed = images.process_upload(
+        SimpleUploadedFile("small.png", png_bytes((300, 200))), "small"
+    )
+    sizes = {(kind, w, h) for kind, w, h, _ in processed.renditions}
+    assert sizes == {("webp", 300, 200), ("jpeg", 300, 200)}
+
+
+def test_the_page_emits_srcset_sizes_and_dimensions(admin_client, client, media_root):
+    treatment = TreatmentFactory(slug="needling")
+    upload(admin_client, treatment, jpeg_bytes(), "photo.jpg", alt="Needles in a tray")
+    treatment.refresh_from_db()
+    page = soup(client.get("/treatments/needling/"))
+    picture = page.select_one(".page-intro picture")
+    source = picture.find("source")
+    assert source["type"] == "image/webp"
+    assert source["srcset"].count("w,") == 2
+    assert source["sizes"]
+    img = picture.find("img")
+    assert (img["width"], img["height"]) == ("960", "720")
+    assert img["alt"] == "Needles in a tray"
+    assert img["src"] == "/media/" + treatment.image_renditions["jpeg"]["name"]
+    # Above the fold on its own page: not lazy.
+    assert not img.has_attr("loading")
+
+
+def test_cards_below_the_fold_load_lazily(admin_client, client, media_root, clinic):
+    treatment = TreatmentFactory(slug="needling")
+    upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
+    img = soup(client.get("/treatments/")).select_one(".treatment-card img")
+    assert img["loading"] == "lazy"
+    assert img["sizes"] and img["srcset"] and img["width"] and img["height"]
+
+
+def test_pages_with_images_have_no_inline_styles_or_scripts(
+    admin_client, client, media_root, clinic
+):
+    treatment = TreatmentFactory(slug="needling")
+    upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
+    for url in ["/", "/treatments/", "/treatments/needling/"]:
+        page = soup(client.get(url))
+        assert page.find_all(style=True) == []
+        # JSON-LD blocks are data, which the CSP allows; nothing executable.
+        scripts = page.find_all("script")
+        assert [s for s in scripts if s.get("type") != "application/ld+json"] == []
+
+
+def test_media_is_served_in_local_mode(admin_client, client, media_root):
+    treatment = TreatmentFactory(slug="needling")
+    upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
+    treatment.refresh_from_db()
+    response = client.get(treatment.image.url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+
+
+def test_an_image_needs_alt_text(admin_client, media_root):
+    treatment = TreatmentFactory()
+    response = upload(admin_client, treatment, jpeg_bytes(), "photo.jpg", alt=" ")
+    assert response.status_code == 200
+    row = soup(response).select_one(".field-image_alt")
+    assert [li.text for li in row.select(".errorlist li")] == [
+        "Describe the image for people who cannot see it."
+    ]
+    assert stored_files(media_root) == []
+
+
+# Refused ------------------------------------------------------------------------
+
+full_jpeg = jpeg_bytes()
+BAD_UPLOADS = {
+    "not an image": (b"Just some notes, not a picture.", "notes.png", "image/png"),
+    "renamed executable": (
+        b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 120 + b"MZ\x90\x00",
+        "holiday.jpg",
+        "image/jpeg",
+    ),
+    "truncated jpeg": (full_jpeg[: len(full_jpeg) // 2], "cut.jpg", "image/jpeg"),
+    "svg with script": (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "logo.svg",
+        "image/svg+xml",
+    ),
+    "gif": (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "anim.gif", "image/gif"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_UPLOADS)
+def test_bad_uploads_are_refused_and_nothing_is_stored(admin_client, media_root, case):
+    data, name, content_type = BAD_UPLOADS[case]
+    treatment = TreatmentFactory()
+    response = upload(admin_client, treatment, data, name, content_type)
+    assert response.status_code == 200
+    assert image_errors(response) == [images.NOT_AN_IMAGE]
+    treatment.refresh_from_db()
+    assert not treatment.image
+    assert stored_files(media_root) == []
+
+
+def test_a_decompression_bomb_is_refused(admin_client, media_root):
+    data = png_header_only(20_000, 20_000)
+    assert len(data) < 200  # the whole "image" is a header
+    treatment = TreatmentFactory()
+    response = upload(admin_client, treatment, data, "bomb.png", "image/png")
+    assert response.status_code == 200
+    assert image_errors(response) == [
+        "This image has too many pixels; images can be 6,000 × 6,000 at most."
+    ]
+    assert stored_files(media_root) == []
+
+
+def test_a_real_bomb_between_the_limits_is_refused_not_warned(media_root):
+    """Over MAX_IMAGE_PIXELS but under twice it Pillow only warns: still refused."""
+    data = png_bytes((9_000, 5_000), mode="1")  # 45 M pixels in a few KB
+    with pytest.raises(images.ValidationError) as refused:
+        images.open_checked(SimpleUploadedFile("wide.png", data))
+    # Refused by the bomb check in Image.open, before the size check.
+    assert "too many pixels" in refused.value.messages[0]
+
+
+def test_an_image_wider_than_6000_pixels_is_refused(admin_client, media_root):
+    treatment = TreatmentFactory()
+    data = png_bytes((6_001, 10))
+    response = upload(admin_client, treatment, data, "wide.png", "image/png")
+    assert image_errors(response) == [
+        "This image is 6,001 × 10 pixels; images can be 6,000 × 6,000 at most."
+    ]
+    assert stored_files(media_root) == []
+
+
+def test_a_file_over_5_mb_is_refused(admin_client, media_root):
+    treatment = TreatmentFactory()
+    data = full_jpeg + b"\x00" * (5 * 1024 * 1024)
+    response = upload(admin_client, treatment, data, "huge.jpg")
+    assert image_errors(response) == [
+        "This file is 5.0 MB; images can be 5 MB at most. Export a smaller copy."
+    ]
+    assert stored_files(media_root) == []
+
+
+def test_clearing_the_image_drops_its_renditions(admin_client, media_root):
+    treatment = TreatmentFactory(slug="needling")
+    upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
+    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
+    fields = form_data(admin_client.get(url), "treatment_form")
+    fields["image-clear"] = "on"
+    assert admin_client.post(url, fields).status_code == 302
+    treatment.refresh_from_db()
+    assert not treatment.image
+    assert treatment.image_renditions == {}
+    assert treatment.picture() is None

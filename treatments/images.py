@@ -1,0 +1,188 @@
+"""Treatment images: checked by content, stripped of metadata, and resized once
+per upload into the renditions the pages use (Pillow directly; see README).
+
+An upload is accepted only if Pillow decodes it completely as JPEG, PNG or
+WebP within the size limits; the file's name and declared type are ignored.
+"""
+
+import io
+import secrets
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, ImageOps
+
+# Pillow's name for each accepted format, and the extension it is stored with.
+FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+RENDITIONS_DIR = "treatments/renditions"
+
+# Pillow refuses images over twice this many pixels outright
+# (DecompressionBombError) and warns above it; both are refused here.
+Image.MAX_IMAGE_PIXELS = settings.TREATMENT_IMAGE_MAX_SIDE**2
+
+NOT_AN_IMAGE = (
+    "This file is not a JPEG, PNG or WebP image, or it is damaged. "
+    "Export the photo again as JPEG and upload that."
+)
+
+
+@dataclass
+class Picture:
+    """What a <picture> element needs; built from `Treatment.image_renditions`."""
+
+    src: str
+    width: int
+    height: int
+    srcset: str
+    webp_srcset: str
+    alt: str
+
+    @classmethod
+    def from_renditions(cls, renditions, alt):
+        url = default_storage.url
+        jpeg = renditions["jpeg"]
+        return cls(
+            src=url(jpeg["name"]),
+            width=jpeg["width"],
+            height=jpeg["height"],
+            srcset=f"{url(jpeg['name'])} {jpeg['width']}w",
+            webp_srcset=", ".join(
+                f"{url(r['name'])} {r['width']}w" for r in renditions["webp"]
+            ),
+            alt=alt,
+        )
+
+
+@dataclass
+class ProcessedImage:
+    """A checked upload: the cleaned original and its renditions, in memory
+    until `store_renditions()` writes them."""
+
+    original: ContentFile
+    # (format, width, height, bytes)
+    renditions: list
+
+
+def open_checked(upload) -> Image.Image:
+    """Decode an upload fully, or raise ValidationError saying why not."""
+    max_bytes = settings.TREATMENT_IMAGE_MAX_BYTES
+    max_side = settings.TREATMENT_IMAGE_MAX_SIDE
+    if upload.size > max_bytes:
+        raise ValidationError(
+            f"This file is {upload.size / 1024 / 1024:.1f} MB; images can be "
+            f"{max_bytes // 1024 // 1024} MB at most. Export a smaller copy.",
+            code="too_large",
+        )
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(upload, formats=list(FORMATS))
+            if max(image.size) > max_side:
+                raise ValidationError(
+                    f"This image is {image.width:,} × {image.height:,} pixels; "
+                    f"images can be {max_side:,} × {max_side:,} at most.",
+                    code="too_many_pixels",
+                )
+            image.load()
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(
+            f"This image has too many pixels; images can be {max_side:,} × "
+            f"{max_side:,} at most.",
+            code="too_many_pixels",
+        ) from None
+    except Exception:
+        # Unidentified, truncated or corrupt data: Pillow raises OSError,
+        # SyntaxError, ValueError and others depending on the format.
+        raise ValidationError(NOT_AN_IMAGE, code="not_an_image") from None
+    finally:
+        upload.seek(0)
+    return image
+
+
+def _encode(image, fmt, **options):
+    buffer = io.BytesIO()
+    # No `exif=` or `pnginfo=`: Pillow writes no EXIF (GPS included) or text
+    # chunks unless asked, so re-encoding strips them.
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def _flatten(image):
+    """RGB on white, for JPEG (no transparency)."""
+    if image.mode in ("RGBA", "LA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def process_upload(upload, stem: str) -> ProcessedImage:
+    """Check an upload and make its cleaned original and renditions.
+
+    The original is re-encoded in its own format with the EXIF orientation
+    applied and every metadata block dropped. Renditions: WebP at each of
+    TREATMENT_IMAGE_WIDTHS (never wider than the original) and one JPEG at
+    TREATMENT_IMAGE_FALLBACK_WIDTH for browsers without WebP.
+    """
+    image = open_checked(upload)
+    fmt = image.format
+    icc = image.info.get("icc_profile")
+    image = ImageOps.exif_transpose(image)
+    if fmt == "JPEG":
+        image = _flatten(image)
+        original = _encode(image, "JPEG", quality=90, icc_profile=icc)
+    elif fmt == "WEBP":
+        original = _encode(image, "WEBP", quality=90, icc_profile=icc)
+    else:
+        original = _encode(image, "PNG", optimize=True, icc_profile=icc)
+
+    renditions = []
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA" if image.has_transparency_data else "RGB")
+
+    def resized(width):
+        width = min(width, image.width)
+        height = max(1, round(image.height * width / image.width))
+        return image.resize((width, height), Image.Resampling.LANCZOS)
+
+    for width in sorted({min(w, image.width) for w in settings.TREATMENT_IMAGE_WIDTHS}):
+        small = resized(width)
+        data = _encode(small, "WEBP", quality=80, method=4)
+        renditions.append(("webp", small.width, small.height, data))
+    small = _flatten(resized(settings.TREATMENT_IMAGE_FALLBACK_WIDTH))
+    data = _encode(small, "JPEG", quality=82, optimize=True, progressive=True)
+    renditions.append(("jpeg", small.width, small.height, data))
+    return ProcessedImage(
+        original=ContentFile(original, name=f"{stem}.{FORMATS[fmt]}"),
+        renditions=renditions,
+    )
+
+
+def new_stem(slug: str) -> str:
+    """A file name stem that is new for every upload (no cache sees old bytes)."""
+    return f"{slug}-{secrets.token_hex(4)}"
+
+
+def store_renditions(processed: ProcessedImage, stem: str) -> dict:
+    """Write the renditions to the default storage; return what
+    `Treatment.image_renditions` keeps."""
+    stored = {"webp": [], "jpeg": None}
+    for kind, width, height, data in processed.renditions:
+        name = default_storage.save(
+            f"{RENDITIONS_DIR}/{stem}-{width}.{'jpg' if kind == 'jpeg' else kind}",
+            ContentFile(data),
+        )
+        entry = {"name": name, "width": width, "height": height}
+        if kind == "jpeg":
+            stored["jpeg"] = entry
+        else:
+            stored["webp"].append(entry)
+    return stored
