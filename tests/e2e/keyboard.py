@@ -51,10 +51,10 @@ def press(page, key):
     """Press one key and check that whatever has focus now shows it.
 
     Bootstrap scrolls smoothly, so the focused control may take a moment to
-    come into view: look again, up to 20 times in about a second.
+    come into view: look again, up to 60 times in about three seconds.
     """
     page.keyboard.press(key)
-    for _ in range(20):
+    for _ in range(60):
         state = focus_state(page)
         if state is None or state["visible"]:
             return state
