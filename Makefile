@@ -63,6 +63,10 @@ lint: install-dev
 	DJANGO_SETTINGS_MODULE=clinic_site.settings_test $(PY) manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=clinic_site.settings_test $(PY) manage.py makemigrations --check --dry-run
 
+## css: rebuild static/css/bootstrap.purged.css (the Bootstrap rules the templates use)
+css: node-tools
+	node_modules/.bin/purgecss --config purgecss.config.cjs
+
 ## test: lint, then the whole pytest suite (browser tests included; see tests/e2e)
 test: lint node-tools
 	$(VENV)/bin/pytest

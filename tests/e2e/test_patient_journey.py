@@ -92,3 +92,14 @@ def test_patient_finds_a_treatment_and_sends_an_enquiry(page, site):
     assert enquiry.treatment == Treatment.objects.get(slug="dry-needling")
     assert enquiry.consent_given
     assert Enquiry.objects.count() == 1
+
+
+def test_favicon_ico_is_served(page, site):
+    # Fetched, not navigated to: Chromium treats an .ico page as a download.
+    response = page.context.request.get(site + "/favicon.ico")
+    assert response.status == 200
+    assert response.body()[:4] == b"\0\0\1\0"
+    assert response.headers["content-type"] in {
+        "image/x-icon",
+        "image/vnd.microsoft.icon",
+    }
