@@ -67,6 +67,10 @@ lint: install-dev
 css: node-tools
 	node_modules/.bin/purgecss --config purgecss.config.cjs
 
+## audit: Lighthouse (mobile + desktop) on gunicorn with production settings; fails below 100
+audit: install node-tools
+	$(PY) -m tests.e2e.audit
+
 ## test: lint, then the whole pytest suite (browser tests included; see tests/e2e)
 test: lint node-tools
 	$(VENV)/bin/pytest
