@@ -71,6 +71,10 @@ css: node-tools
 audit: install node-tools
 	$(PY) -m tests.e2e.audit
 
+## screenshots: PNGs of the main pages at 1280 px and 375 px into docs/screenshots/
+screenshots: install-dev
+	$(PY) -m tests.e2e.screenshots
+
 ## test: lint, then the whole pytest suite (browser tests included; see tests/e2e)
 test: lint node-tools
 	$(VENV)/bin/pytest

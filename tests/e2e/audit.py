@@ -12,16 +12,11 @@ run counts. The other three categories must be 100 in every run.
 
 import json
 import os
-import secrets
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
+from tests.e2e.server import running_site
 from tests.e2e.tools import CHROMIUM, CHROMIUM_FLAGS, NODE_MODULES, ROOT
 
 LIGHTHOUSE = NODE_MODULES / ".bin" / "lighthouse"
@@ -34,50 +29,6 @@ PRESETS = ["mobile", "desktop"]
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 PERFORMANCE_RUNS = 3
 REPORTS = ROOT / "var" / "lighthouse"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def audit_env(var_dir, port):
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUNICORN"))
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("CACHE_URL", None)
-    env.update(
-        DJANGO_ENV="production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_DEBUG="false",
-        DJANGO_VAR_DIR=str(var_dir),
-        DJANGO_SITE_URL=f"http://127.0.0.1:{port}",
-        DJANGO_LOG_LEVEL="WARNING",
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        GUNICORN_WORKERS="2",
-        # The one override of production settings: Lighthouse talks plain HTTP
-        # to 127.0.0.1, so no redirect to HTTPS (nor HSTS, nor secure-only
-        # cookies) may apply here. Production keeps its defaults.
-        DJANGO_SECURE_SSL_REDIRECT="false",
-    )
-    return env
-
-
-def wait_until_up(url, server):
-    for _ in range(60):  # at most ~30 s
-        if server.poll() is not None:
-            sys.exit(f"gunicorn exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    sys.exit(f"gunicorn did not answer {url} within 30 s")
 
 
 def lighthouse(url, preset, report, profile):
@@ -111,6 +62,20 @@ def lighthouse(url, preset, report, profile):
     return scores, failing
 
 
+def measure(url, preset, report, profiles):
+    """Scores of one page and preset: performance is the best of up to 3 runs."""
+    best = None
+    for run in range(1, PERFORMANCE_RUNS + 1):
+        scores, failing = lighthouse(url, preset, report, profiles / f"{run}")
+        if any(s < 100 for c, s in scores.items() if c != "performance"):
+            return scores, failing, run
+        if best is None or scores["performance"] > best[0]["performance"]:
+            best = (scores, failing)
+        if scores["performance"] == 100:
+            break
+    return *best, run
+
+
 def main():
     for tool, how in [
         (LIGHTHOUSE, "run `npm ci --ignore-scripts` (make audit does)"),
@@ -119,76 +84,25 @@ def main():
         if not Path(tool).exists():
             sys.exit(f"{tool} is missing: {how}")
     REPORTS.mkdir(parents=True, exist_ok=True)
-    python = sys.executable
-    with tempfile.TemporaryDirectory(prefix="clinic-audit-") as tmp:
-        tmp = Path(tmp)
-        port = free_port()
-        env = audit_env(tmp / "var", port)
-        (tmp / "var").mkdir()
-        for args in (
-            ["migrate", "--noinput", "--verbosity", "0"],
-            ["loaddata", "treatments", "clinic", "--verbosity", "0"],
-            ["collectstatic", "--noinput", "--verbosity", "0"],
-        ):
-            subprocess.run([python, "manage.py", *args], cwd=ROOT, env=env, check=True)
-        server = subprocess.Popen(  # noqa: S603
-            [
-                str(Path(python).parent / "gunicorn"),
-                "-c",
-                "clinic_site/gunicorn.conf.py",
-                "--access-logfile",
-                str(tmp / "access.log"),
-                "clinic_site.wsgi",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        problems = []
-        try:
-            wait_until_up(base + "/", server)
-            print(
-                f"{'page':<10} {'preset':<8} "
-                + " ".join(f"{c:>14}" for c in CATEGORIES)
-            )
-            for name, path in PAGES.items():
-                for preset in PRESETS:
-                    best = None
-                    for run in range(1, PERFORMANCE_RUNS + 1):
-                        report = REPORTS / f"{name}-{preset}.json"
-                        scores, failing = lighthouse(
-                            base + path,
-                            preset,
-                            report,
-                            tmp / f"profile-{name}-{preset}-{run}",
-                        )
-                        others = {c: s for c, s in scores.items() if c != "performance"}
-                        if any(s < 100 for s in others.values()):
-                            best = (scores, failing)
-                            break
-                        if (
-                            best is None
-                            or scores["performance"] > best[0]["performance"]
-                        ):
-                            best = (scores, failing)
-                        if scores["performance"] == 100:
-                            break
-                    scores, failing = best
-                    print(
-                        f"{name:<10} {preset:<8} "
-                        + " ".join(f"{scores[c]:>14}" for c in CATEGORIES)
-                        + (f"   (performance: best of {run} runs)" if run > 1 else "")
-                    )
-                    if any(s < 100 for s in scores.values()):
-                        problems.append(f"{name} {preset}: {scores} {failing}")
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-            shutil.rmtree(tmp / "var", ignore_errors=True)
+    problems = []
+    with running_site(production=True) as (base, _env, tmp):
+        print(f"{'page':<10} {'preset':<8} " + " ".join(f"{c:>14}" for c in CATEGORIES))
+        for name, path in PAGES.items():
+            for preset in PRESETS:
+                scores, failing, runs = measure(
+                    base + path,
+                    preset,
+                    REPORTS / f"{name}-{preset}.json",
+                    tmp / f"profile-{name}-{preset}",
+                )
+                note = f"   (performance: best of {runs} runs)" if runs > 1 else ""
+                print(
+                    f"{name:<10} {preset:<8} "
+                    + " ".join(f"{scores[c]:>14}" for c in CATEGORIES)
+                    + note
+                )
+                if any(s < 100 for s in scores.values()):
+                    problems.append(f"{name} {preset}: {scores} {failing}")
     if problems:
         print("\nBelow 100:\n  " + "\n  ".join(problems))
         print(f"Reports: {REPORTS}")
