@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 
-from tests.e2e.tools import CHROMIUM, CHROMIUM_FLAGS, require_chromium
+from tests.e2e.tools import CHROMIUM, CHROMIUM_FLAGS, loopback_only, require_chromium
 
 # pytest-django's live_server listens on this address (default: "localhost").
 os.environ["DJANGO_LIVE_TEST_SERVER_ADDRESS"] = "127.0.0.1"
@@ -61,15 +61,7 @@ def new_context(browser, stray_requests):
         context = browser.new_context(**kwargs)
         context.set_default_timeout(10_000)
 
-        def guard(route):
-            host = urlsplit(route.request.url).hostname
-            if host == LOOPBACK:
-                route.continue_()
-            else:
-                stray_requests.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", guard)
+        loopback_only(context, stray_requests)
         contexts.append(context)
         return context
 

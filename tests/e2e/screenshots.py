@@ -7,27 +7,15 @@ reaches 127.0.0.1 only.
 
 import secrets
 import sys
-from urllib.parse import urlsplit
 
 from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.server import running_site
-from tests.e2e.tools import CHROMIUM, CHROMIUM_FLAGS, ROOT
+from tests.e2e.tools import CHROMIUM, CHROMIUM_FLAGS, ROOT, loopback_only
 
 OUT = ROOT / "docs" / "screenshots"
 WIDTHS = {"desktop": (1280, 900), "phone": (375, 812)}
 ADMIN_USER = "screenshots"
-
-
-def loopback_only(context, strays):
-    def guard(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            strays.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
 
 
 def shoot(page, name, device):

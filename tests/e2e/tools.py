@@ -7,6 +7,7 @@ line saying how to install it. Under CI=true a missing tool is a failure.
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -67,3 +68,16 @@ def require_java() -> None:
         "Java (for the Nu HTML Checker)",
         "install it with `sudo apt-get install default-jre-headless`",
     )
+
+
+def loopback_only(context, strays: list) -> None:
+    """Let `context` reach 127.0.0.1 only: abort anything else, noting its URL."""
+
+    def guard(route):
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            strays.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
