@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test lint format setup install install-dev superuser clean bench
+.PHONY: run dev test lint format setup install install-dev node-tools css audit screenshots superuser clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,18 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+
+# Node tools for the browser tests and audits only (axe-core, vnu-jar,
+# Lighthouse, PurgeCSS), pinned in package-lock.json. --ignore-scripts: vnu-jar's
+# install script would download a Java runtime; the system Java is used instead.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+## node-tools: install the pinned npm tools when npm exists (the tests that need them skip otherwise)
+node-tools:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.installed; \
+	else echo "npm not found: axe, vnu and PurgeCSS tests will skip (install Node.js and npm to run them)"; fi
 
 ## setup: migrate, load the content fixtures, collect static files
 setup: install
@@ -51,8 +63,20 @@ lint: install-dev
 	DJANGO_SETTINGS_MODULE=clinic_site.settings_test $(PY) manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=clinic_site.settings_test $(PY) manage.py makemigrations --check --dry-run
 
-## test: lint, then the whole pytest suite
-test: lint
+## css: rebuild static/css/bootstrap.purged.css (the Bootstrap rules the templates use)
+css: node-tools
+	node_modules/.bin/purgecss --config purgecss.config.cjs
+
+## audit: Lighthouse (mobile + desktop) on gunicorn with production settings; fails below 100
+audit: install node-tools
+	$(PY) -m tests.e2e.audit
+
+## screenshots: PNGs of the main pages at 1280 px and 375 px into docs/screenshots/
+screenshots: install-dev
+	$(PY) -m tests.e2e.screenshots
+
+## test: lint, then the whole pytest suite (browser tests included; see tests/e2e)
+test: lint node-tools
 	$(VENV)/bin/pytest
 
 ## bench: load-test gunicorn (page vs static file) and time pages at scale; prints figures

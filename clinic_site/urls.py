@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
+from django.templatetags.static import static as static_url
 from django.urls import include, path, re_path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from treatments import views as treatment_views
 from treatments.cache import cache_public_page
@@ -9,6 +12,11 @@ from treatments.sitemaps import SITEMAPS
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
+    # Browsers and crawlers ask for /favicon.ico whatever the page links to.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static_url, str)("img/favicon.ico")),
+    ),
     path("", include("treatments.urls")),
     # Production (issue 5): search engines and load balancers.
     path(

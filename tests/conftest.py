@@ -74,3 +74,28 @@ def form_data(response, form_id):
             values = [element.get("value", "on" if kind == "checkbox" else "")]
         data.setdefault(name, []).extend(values)
     return {name: v[0] if len(v) == 1 else v for name, v in data.items()}
+
+
+# Browser tests (tests/e2e) need Debian's Chromium. Without it, on a developer
+# machine, they are left out with one line saying how to install it; under
+# CI=true they run and fail (tests/e2e/tools.py: require_chromium).
+_browser_tests_left_out = []
+
+
+def pytest_ignore_collect(collection_path, config):
+    from tests.e2e.tools import CHROMIUM, IN_CI
+
+    is_e2e = collection_path.name == "e2e" and collection_path.parent.name == "tests"
+    if is_e2e and not CHROMIUM.exists() and not IN_CI:
+        _browser_tests_left_out.append(str(CHROMIUM))
+        return True
+    return None
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _browser_tests_left_out:
+        terminalreporter.write_line(
+            f"SKIPPED browser tests (tests/e2e): no Chromium at "
+            f"{_browser_tests_left_out[0]}; install it with "
+            "`sudo apt-get install chromium` to run them."
+        )

@@ -16,4 +16,6 @@ def site(request):
         # bad Host (the 400 page) must render too, and canonical links must
         # name the one public address.
         "canonical_url": settings.SITE_URL.rstrip("/") + request.path,
+        # For absolute links to static files (the Open Graph image).
+        "site_url": settings.SITE_URL.rstrip("/"),
     }
