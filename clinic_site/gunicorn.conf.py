@@ -8,6 +8,7 @@ import multiprocessing
 import os
 
 import gunicorn.http.wsgi
+from gunicorn import glogging
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # 2 x cores + 1, capped so a big host does not start more workers than the
@@ -38,3 +39,24 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 # No server name or version in responses: gunicorn writes its own `Server`
 # header on every response; this replaces its value.
 gunicorn.http.wsgi.SERVER = "web"
+
+
+class OneLineAccessLogger(glogging.Logger):
+    """Access log atoms with control characters escaped.
+
+    gunicorn logs the decoded path, so `/x%0aFORGED` would start a second,
+    forged line (and `%00` would write a NUL). Escaping keeps one request
+    on one line, as every other log line is (treatments.middleware).
+    """
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            name: value.encode("unicode_escape").decode("ascii")
+            if isinstance(value, str)
+            else value
+            for name, value in atoms.items()
+        }
+
+
+logger_class = OneLineAccessLogger

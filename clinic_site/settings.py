@@ -96,6 +96,9 @@ MIDDLEWARE = [
     "treatments.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and CSRF, so it sees the cookies they set: a response
+    # that sets a cookie is never public; admin is never indexed.
+    "treatments.middleware.ResponsePolicyMiddleware",
     # Production (issue 5): Content-Security-Policy and Permissions-Policy.
     "csp.middleware.CSPMiddleware",
     "treatments.middleware.PermissionsPolicyMiddleware",
@@ -160,6 +163,13 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"].setdefault("OPTIONS", {}).update(
         {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     )
+if (
+    CACHES["default"]["BACKEND"]
+    == "django.core.cache.backends.filebased.FileBasedCache"
+):
+    # Django's default of 300 entries would cull pages (and the content
+    # version key) at random once the site has a few hundred pages.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10000)
 CACHES["default"].setdefault("KEY_PREFIX", "clinic")
 
 # Public pages (home, list, treatment pages, privacy, sitemap) are kept in the
@@ -341,6 +351,13 @@ LOGGING = {
             "formatter": "line",
             "filters": ["request_id"],
         },
+        "null": {"class": "logging.NullHandler"},
     },
     "root": {"handlers": ["stdout"], "level": env.str("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # A request for a host not in ALLOWED_HOSTS already gets a 400; a
+        # traceback per probe would only flood the logs.
+        # (A NullHandler: with no handler at all Python prints to stderr.)
+        "django.security.DisallowedHost": {"handlers": ["null"], "propagate": False},
+    },
 }

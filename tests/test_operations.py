@@ -3,7 +3,9 @@ that carry no personal data, gunicorn's configuration."""
 
 import importlib.util
 import logging
+import socket
 import sys
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -193,3 +195,47 @@ def test_gunicorn_names_no_server_or_version(monkeypatch):
     load_gunicorn_conf(monkeypatch)
     assert gunicorn.http.wsgi.SERVER == "web"
     assert gunicorn.__version__ not in gunicorn.http.wsgi.SERVER
+
+
+def test_gunicorn_access_log_keeps_a_forged_path_on_one_line():
+    from tests.e2e.server import running_site
+
+    with running_site(production=False) as (base, _env, tmp):
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(
+                b"GET /x%0a2026-11-27%20FORGED%20LINE%0d%00 HTTP/1.1\r\n"
+                b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            )
+            assert sock.recv(100).startswith(b"HTTP/1.1 404")
+        for _ in range(50):  # gunicorn logs after it answers: at most ~5 s
+            log = (tmp / "access.log").read_bytes()
+            if b"FORGED" in log:
+                break
+            time.sleep(0.1)
+    assert b"\x00" not in log
+    lines = log.decode().splitlines()
+    assert not any(line.startswith("2026-11-27 FORGED") for line in lines)
+    assert any(r"/x\n2026-11-27 FORGED LINE\r\x00" in line for line in lines)
+
+
+def test_a_wrong_host_is_a_400_without_a_log_line(tmp_path):
+    # In a fresh process with the real settings: pytest's own log capture
+    # would otherwise see what the configured handlers never print.
+    from tests.test_settings import run_settings
+
+    result = run_settings(
+        tmp_path,
+        "from django.test import Client; "
+        "print(Client().get('/healthz/', HTTP_HOST='evil.example').status_code)",
+        DJANGO_SETTINGS_MODULE="clinic_site.settings_test",  # no collectstatic
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "400"
+    assert "evil.example" not in result.stderr
+
+
+def test_admin_refuses_a_nul_byte_in_the_query_string(admin_client):
+    response = admin_client.get("/admin/treatments/treatment/?status=%00")
+    assert response.status_code == 400
+    assert b"not allowed" in response.content

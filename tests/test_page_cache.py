@@ -212,6 +212,28 @@ def test_anonymous_public_pages_set_no_cookie_and_do_not_vary_on_it(treatment, u
         assert "cookie" not in response.get("Vary", "").lower()
 
 
+def test_a_response_that_sets_a_cookie_is_never_public(treatment):
+    # A stale or forged cookie makes Django set a fresh one; a CDN honouring
+    # `public` would then hand that cookie to every visitor.
+    client = Client()
+    client.cookies["sessionid"] = "garbage"
+    client.cookies["csrftoken"] = "abc"
+    response = client.get("/treatments/cached/")
+    assert response.status_code == 200
+    assert response.cookies
+    cache_control = response["Cache-Control"]
+    assert "public" not in cache_control
+    assert "private" in cache_control
+    assert "no-store" in cache_control
+
+
+@pytest.mark.parametrize("url", ["/enquire/", "/enquire/thanks/"])
+def test_enquiry_pages_are_never_stored(client, clinic, url):
+    cache_control = client.get(url)["Cache-Control"]
+    assert "no-store" in cache_control
+    assert "private" in cache_control
+
+
 def test_enquiry_form_is_never_cached_and_gets_its_csrf_token(client, treatment):
     for _ in range(2):
         response = client.get("/enquire/")
@@ -222,9 +244,13 @@ def test_enquiry_form_is_never_cached_and_gets_its_csrf_token(client, treatment)
     assert queries > 0
 
 
-@pytest.mark.parametrize("url", PUBLIC_URLS + ["/sitemap.xml"])
-@pytest.mark.parametrize("method", ["post", "put", "delete", "options"])
-def test_cached_pages_allow_only_get_and_head(client, treatment, url, method):
+@pytest.mark.parametrize(
+    "url", PUBLIC_URLS + ["/sitemap.xml", "/robots.txt", "/healthz/"]
+)
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
+def test_cached_pages_allow_only_get_and_head(treatment, url, method):
+    # With CSRF enforced, as a browser meets it: 405, not the CSRF 403.
+    client = Client(enforce_csrf_checks=True)
     response = getattr(client, method)(url)
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"

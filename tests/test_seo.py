@@ -59,11 +59,23 @@ def test_robots_txt_names_the_sitemap_and_keeps_out_of_admin(client, settings):
     assert "Sitemap: https://clinic.example/sitemap.xml" in lines
 
 
-def test_robots_txt_follows_a_custom_admin_url(client, settings):
+def test_robots_txt_never_publishes_a_custom_admin_url(client, settings):
     settings.ADMIN_URL = "staff-only-7f3/"
-    lines = client.get("/robots.txt").content.decode().splitlines()
-    assert "Disallow: /staff-only-7f3/" in lines
-    assert "Disallow: /admin/" not in lines
+    text = client.get("/robots.txt").content.decode()
+    assert "staff-only-7f3" not in text
+    assert "Disallow: /admin/" not in text.splitlines()
+
+
+def test_admin_pages_ask_not_to_be_indexed(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert "X-Robots-Tag" not in client.get("/robots.txt")
+
+
+def test_sitemap_pages_that_do_not_exist_are_404(client, clinic):
+    assert client.get("/sitemap.xml?p=2").status_code == 404
+    assert client.get("/sitemap.xml?p=abc").status_code == 404
 
 
 # Meta tags ---------------------------------------------------------------------

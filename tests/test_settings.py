@@ -17,9 +17,11 @@ def settings_env(tmp_path, **env_vars):
         if not key.startswith(("DJANGO_", "DATABASE_URL", "CACHE_URL", "EMAIL_URL"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="clinic_site.settings",
-        DJANGO_VAR_DIR=str(tmp_path),
-        **env_vars,
+        {
+            "DJANGO_SETTINGS_MODULE": "clinic_site.settings",
+            "DJANGO_VAR_DIR": str(tmp_path),
+            **env_vars,
+        }
     )
     return env
 

@@ -10,6 +10,8 @@ import uuid
 
 from django.conf import settings
 from django.core.signals import request_finished
+from django.http import HttpResponseBadRequest
+from django.utils.cache import patch_cache_control
 
 # The id of the request being handled in this thread or task ("-" outside one).
 request_id_var = contextvars.ContextVar("request_id", default="-")
@@ -74,4 +76,35 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class ResponsePolicyMiddleware:
+    """Rules every response keeps, whichever view made it.
+
+    - A response that sets a cookie (a session, a CSRF token) is
+      `private, no-store`: a CDN must never hand one visitor's cookie to others.
+    - Admin pages carry `X-Robots-Tag: noindex, nofollow` (robots.txt does not
+      name a custom admin path) and refuse a NUL byte in the query string with
+      a 400 (PostgreSQL cannot compare text with NUL; admin filters would 500).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.admin_prefix = "/" + settings.ADMIN_URL
+
+    def __call__(self, request):
+        is_admin = request.path.startswith(self.admin_prefix)
+        if is_admin and "\x00" in "".join(request.GET.keys()) + "".join(
+            value for values in request.GET.lists() for value in values[1]
+        ):
+            return HttpResponseBadRequest(
+                "The address holds a character that is not allowed (NUL).",
+                content_type="text/plain",
+            )
+        response = self.get_response(request)
+        if response.cookies:
+            patch_cache_control(response, private=True, no_store=True)
+        if is_admin:
+            response["X-Robots-Tag"] = "noindex, nofollow"
         return response

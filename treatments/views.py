@@ -10,8 +10,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.decorators import method_decorator
 from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django.views.static import serve
@@ -79,6 +81,7 @@ class TreatmentDetailView(DetailView):
         return response
 
 
+@method_decorator(never_cache, name="dispatch")
 class EnquiryView(FormView):
     """The enquiry form: validate, save through the service, redirect (PRG)."""
 
@@ -134,6 +137,7 @@ class EnquiryView(FormView):
         return redirect(self.get_success_url())
 
 
+@method_decorator(never_cache, name="dispatch")
 class EnquiryThanksView(TemplateView):
     template_name = "treatments/enquiry_thanks.html"
 
@@ -173,13 +177,18 @@ def csrf_failure(request, reason=""):
     return default_csrf_failure(request, reason=reason, template_name="403_csrf.html")
 
 
+@csrf_exempt
 @require_safe
 def robots_txt(request):
-    """Names the sitemap's absolute address and keeps crawlers out of admin."""
-    admin_path = "/" + getattr(settings, "ADMIN_URL", "admin/").lstrip("/")
-    lines = [
-        "User-agent: *",
-        f"Disallow: {admin_path}",
+    """Names the sitemap's absolute address and keeps crawlers out of admin.
+
+    A custom DJANGO_ADMIN_URL is not published here (that would undo it);
+    admin pages carry `X-Robots-Tag: noindex, nofollow` whatever the path.
+    """
+    lines = ["User-agent: *"]
+    if settings.ADMIN_URL == "admin/":  # the default: no secret to keep
+        lines.append("Disallow: /admin/")
+    lines += [
         "",
         f"Sitemap: {settings.SITE_URL.rstrip('/')}{reverse('sitemap')}",
     ]
@@ -188,6 +197,7 @@ def robots_txt(request):
     return response
 
 
+@csrf_exempt
 @never_cache
 @require_safe
 def healthz(request):

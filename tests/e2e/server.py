@@ -47,8 +47,7 @@ def server_env(var_dir, port, *, production):
     if production:
         # The one override of production settings: the audit talks plain
         # HTTP to 127.0.0.1, so no redirect to HTTPS may apply here.
-        # Production itself keeps its defaults. The settings must read this
-        # variable once they gain SECURE_SSL_REDIRECT (not on this branch).
+        # Production itself keeps its default (redirect on; settings.py).
         env["DJANGO_SECURE_SSL_REDIRECT"] = "false"
     return env
 
