@@ -11,6 +11,11 @@ from django.views.generic import RedirectView
 from treatments import views as treatment_views
 from treatments.sitemaps import SITEMAPS
 
+# Staff should know where they are: not "Django administration".
+admin.site.site_header = "Clinic staff admin"
+admin.site.site_title = "Clinic staff admin"
+admin.site.index_title = "Treatments, clinic details and enquiries"
+
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     # Browsers and crawlers ask for /favicon.ico whatever the page links to.

@@ -112,3 +112,9 @@ def test_admin_path_comes_from_the_environment(tmp_path):
     result = run_settings(tmp_path, URLS, DJANGO_ADMIN_URL="/staff-7f3a/")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "/staff-7f3a/"
+
+
+def test_admin_says_whose_admin_it_is(client):
+    page = client.get("/admin/login/").content.decode()
+    assert "Clinic staff admin" in page
+    assert "Django administration" not in page
