@@ -117,6 +117,74 @@ def test_renditions_are_made_once_on_save_with_their_sizes(admin_client, media_r
     assert stored_files(media_root) == files
 
 
+def mpo_bytes(size=(600, 400)):
+    """A multi-picture JPEG, as phone cameras write: two pictures in one file."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "teal").save(
+        buffer, "MPO", save_all=True, append_images=[Image.new("RGB", size, "red")]
+    )
+    return buffer.getvalue()
+
+
+def test_a_multi_picture_jpeg_is_stored_as_a_jpeg_of_its_first_picture(
+    admin_client, media_root
+):
+    data = mpo_bytes()
+    # Pillow opens it with the JPEG plugin, but calls it MPO.
+    with Image.open(io.BytesIO(data), formats=["JPEG"]) as opened:
+        assert (opened.format, opened.n_frames) == ("MPO", 2)
+    treatment = TreatmentFactory(slug="needling")
+    response = upload(admin_client, treatment, data, "IMG_0002.JPG")
+    assert response.status_code == 302
+    treatment.refresh_from_db()
+    assert treatment.image.name.endswith(".jpg")
+    with Image.open(treatment.image.path) as stored:
+        assert (stored.format, stored.size) == ("JPEG", (600, 400))
+        assert getattr(stored, "n_frames", 1) == 1
+        # The first picture (teal), not the second (red).
+        red, green, blue = stored.convert("RGB").getpixel((300, 200))
+        assert green > red and blue > red
+    assert treatment.image_renditions["jpeg"]["width"] == 600
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OSError("broken data stream"),
+        ValueError("bad value"),
+        KeyError("x"),
+        SyntaxError("bad"),
+        Image.DecompressionBombError("too big"),
+    ],
+)
+def test_a_failure_after_decoding_is_refused_and_nothing_is_stored(
+    admin_client, media_root, monkeypatch, error
+):
+    """Pillow can fail on a decoded file while turning or re-encoding it."""
+
+    def fail(image, *args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(images.ImageOps, "exif_transpose", fail)
+    treatment = TreatmentFactory()
+    response = upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
+    assert response.status_code == 200
+    assert image_errors(response) == [images.NOT_AN_IMAGE]
+    treatment.refresh_from_db()
+    assert not treatment.image
+    assert stored_files(media_root) == []
+
+
+def test_a_failure_while_encoding_is_refused(media_root, monkeypatch):
+    def fail(image, fmt, **options):
+        raise OSError("encoder error -2")
+
+    monkeypatch.setattr(images, "_encode", fail)
+    with pytest.raises(images.ValidationError) as refused:
+        images.process_upload(SimpleUploadedFile("a.png", png_bytes((50, 50))), "a")
+    assert refused.value.messages == [images.NOT_AN_IMAGE]
+
+
 def test_a_small_image_is_never_enlarged(media_root):
     processed = images.process_upload(
         SimpleUploadedFile("small.png", png_bytes((300, 200))), "small"

@@ -2,9 +2,10 @@
 
 import pytest
 from django.core.management import call_command
+from reversion.models import Version
 
 from tests.factories import TreatmentFactory
-from treatments.models import ClinicDetails, Treatment
+from treatments.models import ClinicDetails, Treatment, TreatmentPoint
 
 pytestmark = pytest.mark.django_db
 
@@ -34,3 +35,36 @@ def test_each_table_is_checked_on_its_own(capsys):
     assert "clinic: loaded 1 clinic details." in out
     assert not Treatment.objects.filter(slug="dry-needling").exists()
     assert ClinicDetails.load() is not None
+
+
+def test_the_shipped_content_is_the_first_version_in_history():
+    """So the clinically reviewed text can be restored after staff edit it."""
+    call_command("load_initial_content", verbosity=0)
+    treatments = list(Treatment.objects.all())
+    assert treatments
+    for obj in [*treatments, ClinicDetails.load()]:
+        version = Version.objects.get_for_object(obj).get()
+        assert version.revision.comment == "Content as shipped in fixtures/"
+        assert version.revision.user is None
+    # A treatment's version holds its points, so a restore brings them back.
+    treatment = Treatment.objects.get(slug="dry-needling")
+    revision = Version.objects.get_for_object(treatment).get().revision
+    points = revision.version_set.get_for_model(TreatmentPoint)
+    assert points.count() == treatment.points.count() > 0
+
+
+def test_running_again_adds_no_versions():
+    call_command("load_initial_content", verbosity=0)
+    count = Version.objects.count()
+    call_command("load_initial_content", verbosity=0)
+    assert Version.objects.count() == count
+    for obj in [*Treatment.objects.all(), ClinicDetails.load()]:
+        assert Version.objects.get_for_object(obj).count() == 1
+
+
+def test_only_what_was_just_loaded_gets_a_first_version():
+    own = TreatmentFactory(slug="own-content")
+    call_command("load_initial_content", verbosity=0)
+    assert not Version.objects.get_for_object(own).exists()
+    assert Version.objects.get_for_model(Treatment).count() == 0
+    assert Version.objects.get_for_object(ClinicDetails.load()).count() == 1

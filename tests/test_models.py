@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
@@ -40,6 +41,32 @@ def test_next_review_cannot_come_before_last_review():
             last_reviewed=datetime.date(2026, 5, 1),
             next_review_due=datetime.date(2026, 4, 1),
         )
+
+
+def test_the_review_dates_rule_has_a_plain_words_message():
+    treatment = TreatmentFactory.build(
+        last_reviewed=datetime.date(2026, 5, 1),
+        next_review_due=datetime.date(2026, 4, 1),
+    )
+    with pytest.raises(ValidationError) as refused:
+        treatment.validate_constraints()
+    assert refused.value.messages == [
+        "Next review due must be on or after the last review date."
+    ]
+    assert refused.value.error_dict["__all__"][0].code == "review_due_before_reviewed"
+
+
+def test_names_are_unique_whatever_their_capitals():
+    TreatmentFactory(slug="dry-needling", name="Dry needling")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Treatment.objects.create(slug="other", name="DRY NEEDLING", summary="s")
+    duplicate = TreatmentFactory.build(slug="other", name="dry NEEDLING")
+    with pytest.raises(ValidationError) as refused:
+        duplicate.validate_constraints()
+    assert refused.value.messages == [
+        "Another treatment already has this name (capitals aside). "
+        "Choose a different name."
+    ]
 
 
 def test_slug_is_unique():

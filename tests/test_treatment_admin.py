@@ -386,3 +386,100 @@ def test_staff_without_clinic_permissions_cannot_add_clinic_details(client):
     client.force_login(handler)
     assert client.get("/admin/treatments/clinicdetails/add/").status_code == 403
     assert client.get("/admin/treatments/clinicdetails/").status_code == 403
+
+
+# Rules with plain-words errors on their fields ------------------------------------
+
+
+def test_next_review_before_last_review_is_an_error_on_its_field(admin_client):
+    treatment = TreatmentFactory(last_reviewed=None, next_review_due=None)
+    response = post_change(
+        admin_client,
+        treatment,
+        last_reviewed="2026-05-01",
+        next_review_due="2026-04-01",
+    )
+    assert response.status_code == 200
+    assert field_errors(response, "next_review_due") == [
+        "Next review due must be on or after the last review date."
+    ]
+    assert "treatment_review_due_after_reviewed" not in response.content.decode()
+    assert "Constraint" not in response.content.decode()
+    treatment.refresh_from_db()
+    assert treatment.last_reviewed is None
+    # The same day is allowed.
+    response = post_change(
+        admin_client,
+        treatment,
+        last_reviewed="2026-05-01",
+        next_review_due="2026-05-01",
+    )
+    assert response.status_code == 302
+
+
+def test_a_treatment_is_not_offered_as_related_to_itself(admin_client):
+    treatment = TreatmentFactory(name="Dry needling")
+    other = TreatmentFactory(name="Acupuncture")
+    page = soup(admin_client.get(change_url(treatment)))
+    offered = [o["value"] for o in page.select("select[name=related] option")]
+    assert str(other.pk) in offered
+    assert str(treatment.pk) not in offered
+    # A new treatment is offered every existing one.
+    page = soup(admin_client.get(f"{CHANGELIST}add/"))
+    offered = [o["value"] for o in page.select("select[name=related] option")]
+    assert sorted(offered) == sorted([str(treatment.pk), str(other.pk)])
+
+
+def test_relating_a_treatment_to_itself_is_refused(admin_client):
+    treatment = TreatmentFactory(name="Dry needling")
+    other = TreatmentFactory(name="Acupuncture")
+    response = post_change(
+        admin_client, treatment, related=[str(treatment.pk), str(other.pk)]
+    )
+    assert response.status_code == 200
+    assert field_errors(response, "related") == [
+        "A treatment cannot be related to itself. Choose other treatments."
+    ]
+    assert list(treatment.related.all()) == []
+    response = post_change(admin_client, treatment, related=[str(other.pk)])
+    assert response.status_code == 302
+    assert list(treatment.related.all()) == [other]
+
+
+NAME_TAKEN = (
+    "Another treatment already has this name (capitals aside). Choose a different name."
+)
+
+
+@pytest.mark.parametrize("name", ["DRY NEEDLING", "dry Needling", "Dry needling"])
+def test_a_name_differing_only_in_capitals_is_a_form_error(admin_client, name):
+    TreatmentFactory(name="Dry needling", slug="dry-needling")
+    other = TreatmentFactory(name="Acupuncture", slug="acupuncture")
+    response = post_change(admin_client, other, name=name)
+    assert response.status_code == 200
+    assert field_errors(response, "name") == [NAME_TAKEN]
+    other.refresh_from_db()
+    assert other.name == "Acupuncture"
+
+
+def test_adding_a_name_differing_only_in_capitals_is_a_form_error(admin_client):
+    TreatmentFactory(name="Dry needling", slug="dry-needling")
+    data = form_data(admin_client.get(f"{CHANGELIST}add/"), "treatment_form")
+    data.update(
+        name="DRY NEEDLING",
+        slug="dry-needling-2",
+        summary="s",
+        overview="o",
+        how_it_works="h",
+    )
+    response = admin_client.post(f"{CHANGELIST}add/", data)
+    assert response.status_code == 200
+    assert field_errors(response, "name") == [NAME_TAKEN]
+    assert Treatment.objects.count() == 1
+
+
+def test_changing_the_capitals_of_its_own_name_is_fine(admin_client):
+    treatment = TreatmentFactory(name="Dry needling", slug="dry-needling")
+    assert post_change(admin_client, treatment, name="Dry Needling").status_code == 302
+    treatment.refresh_from_db()
+    assert treatment.name == "Dry Needling"

@@ -4,6 +4,7 @@ from datetime import timedelta
 import reversion
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator
 from django.db import models, transaction
@@ -131,6 +132,18 @@ TREATMENT_FIELDSETS = [
 ]
 
 
+class RelatedTreatmentsField(forms.ModelMultipleChoiceField):
+    """The treatment being edited is not offered, and refused by name if it is
+    posted anyway (not Django's generic "not one of the available choices")."""
+
+    own_pk = None  # set by TreatmentAdminForm for an existing treatment
+
+    def _check_values(self, value):
+        if self.own_pk is not None and str(self.own_pk) in {str(v) for v in value}:
+            raise ValidationError(Treatment.RELATED_TO_ITSELF, code="related_to_itself")
+        return super()._check_values(value)
+
+
 class TreatmentAdminForm(forms.ModelForm):
     class Meta:
         model = Treatment
@@ -139,7 +152,7 @@ class TreatmentAdminForm(forms.ModelForm):
         ]
         # The upload is checked by content in clean_image(), with clear
         # messages, not by Django's generic "upload a valid image".
-        field_classes = {"image": forms.FileField}
+        field_classes = {"image": forms.FileField, "related": RelatedTreatmentsField}
         widgets = {
             "image": forms.ClearableFileInput(
                 attrs={"accept": "image/jpeg,image/png,image/webp"}
@@ -147,6 +160,13 @@ class TreatmentAdminForm(forms.ModelForm):
         }
 
     processed_image = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        related = self.fields.get("related")
+        if related is not None and self.instance.pk is not None:
+            related.own_pk = self.instance.pk
+            related.queryset = related.queryset.exclude(pk=self.instance.pk)
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")

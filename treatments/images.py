@@ -18,6 +18,10 @@ from PIL import Image, ImageOps
 
 # Pillow's name for each accepted format, and the extension it is stored with.
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# Formats Pillow reports for files its accepted plugins open, under the name
+# they are handled as: a multi-picture JPEG from a phone camera ("MPO") is
+# opened by the JPEG plugin and stored as a plain JPEG of its first picture.
+FORMAT_ALIASES = {"MPO": "JPEG"}
 RENDITIONS_DIR = "treatments/renditions"
 
 # Pillow refuses images over twice this many pixels outright
@@ -133,7 +137,26 @@ def process_upload(upload, stem: str) -> ProcessedImage:
     TREATMENT_IMAGE_FALLBACK_WIDTH for browsers without WebP.
     """
     image = open_checked(upload)
-    fmt = image.format
+    try:
+        return _process(image, stem)
+    except ValidationError:
+        raise
+    except Exception:
+        # open_checked() decoded the file, but Pillow can still fail on it
+        # while turning, converting or re-encoding it (OSError, ValueError,
+        # KeyError, SyntaxError, DecompressionBombError and others, depending
+        # on the format): the same refusal, and nothing has been stored.
+        raise ValidationError(NOT_AN_IMAGE, code="not_an_image") from None
+
+
+def _process(image, stem):
+    fmt = FORMAT_ALIASES.get(image.format, image.format)
+    if fmt not in FORMATS:
+        raise ValidationError(NOT_AN_IMAGE, code="not_an_image")
+    if getattr(image, "n_frames", 1) > 1:
+        # Only the first picture of a multi-picture file is kept.
+        image.seek(0)
+        image = image.copy()
     icc = image.info.get("icc_profile")
     image = ImageOps.exif_transpose(image)
     if fmt == "JPEG":

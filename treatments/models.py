@@ -1,8 +1,11 @@
 from dataclasses import dataclass, field
 
 import reversion
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.urls import reverse
 
 from . import images
@@ -92,8 +95,24 @@ PAGE_LAYOUT = [
 ]
 
 
+TREATMENT_NAME_TAKEN = (
+    "Another treatment already has this name (capitals aside). Choose a different name."
+)
+TREATMENT_REVIEW_DUE_BEFORE_REVIEWED = (
+    "Next review due must be on or after the last review date."
+)
+TREATMENT_RELATED_TO_ITSELF = (
+    "A treatment cannot be related to itself. Choose other treatments."
+)
+
+
 class Treatment(models.Model):
     Status = TreatmentStatus
+
+    # What staff read in admin when a rule is broken (see clean()).
+    NAME_TAKEN = TREATMENT_NAME_TAKEN
+    REVIEW_DUE_BEFORE_REVIEWED = TREATMENT_REVIEW_DUE_BEFORE_REVIEWED
+    RELATED_TO_ITSELF = TREATMENT_RELATED_TO_ITSELF
 
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(
@@ -163,11 +182,21 @@ class Treatment(models.Model):
                 | Q(last_reviewed__isnull=True)
                 | Q(next_review_due__gte=models.F("last_reviewed")),
                 name="treatment_review_due_after_reviewed",
+                violation_error_code="review_due_before_reviewed",
+                violation_error_message=TREATMENT_REVIEW_DUE_BEFORE_REVIEWED,
             ),
             models.CheckConstraint(
                 condition=Q(image="") | ~Q(image_alt=""),
                 name="treatment_image_has_alt",
                 violation_error_message="Describe the image in its alt text.",
+            ),
+            # "DRY NEEDLING" beside "Dry needling" would be two pages that
+            # patients cannot tell apart.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="treatment_name_unique_ci",
+                violation_error_code="name_taken",
+                violation_error_message=TREATMENT_NAME_TAKEN,
             ),
         ]
 
@@ -176,6 +205,31 @@ class Treatment(models.Model):
 
     def get_absolute_url(self):
         return reverse("treatments:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        """The constraints' rules, with each message on its own field in forms
+        (a constraint's error would show above the form, away from the field).
+        Relating a treatment to itself is refused by the admin form: related
+        treatments are set after the model is cleaned."""
+        super().clean()
+        errors = {}
+        if (
+            self.last_reviewed
+            and self.next_review_due
+            and self.next_review_due < self.last_reviewed
+        ):
+            errors["next_review_due"] = ValidationError(
+                self.REVIEW_DUE_BEFORE_REVIEWED, code="review_due_before_reviewed"
+            )
+        if self.name:
+            others = Treatment.objects.all()
+            if self.pk is not None:
+                others = others.exclude(pk=self.pk)
+            # The same comparison as treatment_name_unique_ci.
+            if others.filter(Exact(Lower("name"), Lower(Value(self.name)))).exists():
+                errors["name"] = ValidationError(self.NAME_TAKEN, code="name_taken")
+        if errors:
+            raise ValidationError(errors)
 
     def natural_key(self):
         return (self.slug,)
