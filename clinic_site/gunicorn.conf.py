@@ -25,8 +25,11 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 # Longer than the load balancer's idle timeout is wrong; shorter is fine.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # Recycle workers now and then so a slow leak can never grow without bound.
-max_requests = 2000
-max_requests_jitter = 200
+# Each recycle boots Django again (~0.3 s of CPU) and stalls the requests
+# queued behind it, so keep it rare: 2,000 requests was a restart every
+# second per worker under load (bench/wrk_bench.py's p99 spikes).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
+max_requests_jitter = max_requests // 10
 # Heartbeat files in memory, not on a possibly slow disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 accesslog = "-"

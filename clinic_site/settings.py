@@ -96,6 +96,9 @@ MIDDLEWARE = [
     "treatments.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cached public pages are answered here, as cheaply as a static file
+    # (treatments/cache.py); everything below is stored with the page.
+    "treatments.cache.PublicPageCacheMiddleware",
     # Before sessions and CSRF, so it sees the cookies they set: a response
     # that sets a cookie is never public; admin is never indexed.
     "treatments.middleware.ResponsePolicyMiddleware",

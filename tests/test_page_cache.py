@@ -346,3 +346,24 @@ def test_admin_edits_and_actions_reach_cached_pages_at_once(admin_client, treatm
     )
     assert visitor.get("/treatments/cached/").status_code == 404
     assert "Cached therapy" not in visitor.get("/treatments/").text
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_a_page_from_the_cache_carries_every_security_header(client, treatment, url):
+    rendered = client.get(url)
+    cached, queries = get_counting(client, url)
+    assert queries == 0
+    for header in (
+        "Content-Security-Policy",
+        "Permissions-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "Cache-Control",
+        "ETag",
+        "Content-Type",
+    ):
+        assert cached[header] == rendered[header], header
+    # Each response has its own request id, never one stored with the page.
+    assert cached["X-Request-ID"] != rendered["X-Request-ID"]

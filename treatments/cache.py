@@ -1,12 +1,13 @@
 """The public pages' shared cache, and clearing it when staff change content.
 
-A public page (home, list, treatment pages, privacy, sitemap) is rendered once
+A public page (home, list, treatment pages, privacy) is rendered once
 and kept in the shared cache (Redis in production) under its path, tagged with
 the content version token it was rendered under; one round trip reads both.
 Whenever staff save or delete content those pages show, the token is
 replaced, so every cached page is stale at once on every worker and host.
 
-Rules the decorator keeps:
+cache_public_page marks a view's page as public; PublicPageCacheMiddleware,
+near the top of the middleware stack, serves and stores it. Rules they keep:
 - signed-in staff never read or fill the cache (they may see drafts at the
   public URL) and their pages are `Cache-Control: private, no-store`;
 - anonymous visitors without a session cookie never touch the session, so
@@ -136,7 +137,12 @@ def _from_cache(entry):
 
 
 def cache_public_page(view):
-    """Serve a public page from the shared cache (see the module docstring)."""
+    """Mark a view's page as public and cacheable (see the module docstring).
+
+    The view answers GET and HEAD only; signed-in staff get a private page;
+    anyone else gets a public one with ETag and Last-Modified, which
+    PublicPageCacheMiddleware keeps in the shared cache.
+    """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -144,44 +150,20 @@ def cache_public_page(view):
             response = HttpResponse(status=405)
             response["Allow"] = "GET, HEAD"
             return response
+        response = view(request, *args, **kwargs)
         if _signed_in(request):
-            response = view(request, *args, **kwargs)
             add_never_cache_headers(response)
             return response
-
-        seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
-        key = version = entry = None
-        if seconds and time.monotonic() >= _skip_cache_until:
-            try:
-                key, version, entry = _lookup(request.path)
-            except Exception as exc:
-                _cache_failed("Page cache unavailable", exc)
-                key = None
-
-        if entry is not None:
-            response = _from_cache(entry)
-            last_modified = entry[3]
-        else:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response = response.render()
-            if response.status_code != 200 or response.streaming:
-                return response
-            last_modified = int(time.time())
-            digest = hashlib.md5(response.content, usedforsecurity=False)
-            response["ETag"] = f'"{digest.hexdigest()}"'
-            response["Last-Modified"] = http_date(last_modified)
-            if key is not None:
-                # The view's own headers (type, ETag, ...); middleware adds
-                # the rest on every response, cached or not.
-                headers = dict(response.items())
-                entry = (version, response.content, headers, last_modified)
-                try:
-                    cache.set(key, entry, seconds)
-                except Exception as exc:
-                    _cache_failed("Page not cached", exc)
-
+        if hasattr(response, "render"):
+            response = response.render()
+        if response.status_code != 200 or response.streaming:
+            return response
+        last_modified = int(time.time())
+        digest = hashlib.md5(response.content, usedforsecurity=False)
+        response["ETag"] = f'"{digest.hexdigest()}"'
+        response["Last-Modified"] = http_date(last_modified)
         patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
+        response.public_page_rendered_at = last_modified
         return get_conditional_response(
             request,
             etag=response["ETag"],
@@ -192,3 +174,55 @@ def cache_public_page(view):
     # Unsafe methods get the 405 above, not the CSRF check's 403: the page
     # never acts on a POST, so there is nothing for CSRF to protect.
     return csrf_exempt(wrapper)
+
+
+class PublicPageCacheMiddleware:
+    """Serve public pages from the shared cache before the rest of the stack.
+
+    Placed just after WhiteNoise, so a cached page costs what a static file
+    costs: no URL resolving, sessions, CSRF or view. What it stores is the
+    response as the middleware below it left it (CSP, Permissions-Policy,
+    X-Frame-Options included); the middleware above it (request id,
+    SecurityMiddleware) add their headers to every response, cached or not.
+    Only responses marked by cache_public_page, with status 200 and no
+    cookie, are stored; requests carrying a session cookie never use it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = version = None
+        if (
+            request.method in ("GET", "HEAD")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and settings.PUBLIC_PAGE_CACHE_SECONDS
+            and time.monotonic() >= _skip_cache_until
+        ):
+            try:
+                key, version, entry = _lookup(request.path)
+            except Exception as exc:
+                _cache_failed("Page cache unavailable", exc)
+                key = entry = None
+            if entry is not None:
+                return get_conditional_response(
+                    request,
+                    etag=entry[2]["ETag"],
+                    last_modified=entry[3],
+                    response=_from_cache(entry),
+                )
+
+        response = self.get_response(request)
+        rendered_at = getattr(response, "public_page_rendered_at", None)
+        if (
+            key is not None
+            and rendered_at is not None
+            and response.status_code == 200
+            and not response.cookies
+        ):
+            entry = (version, response.content, dict(response.items()), rendered_at)
+            try:
+                cache.set(key, entry, settings.PUBLIC_PAGE_CACHE_SECONDS)
+            except Exception as exc:
+                _cache_failed("Page not cached", exc)
+        return response
