@@ -36,11 +36,12 @@ node-tools:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.installed; \
 	else echo "npm not found: axe, vnu and PurgeCSS tests will skip (install Node.js and npm to run them)"; fi
 
-## setup: migrate, load the content fixtures, collect static files
+## setup: migrate, load the content fixtures (empty tables only), collect static files, clear cached pages
 setup: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_initial_content
 	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py clear_public_pages
 
 ## run: serve the site with gunicorn on http://127.0.0.1:$(PORT) (DEBUG off)
 run: setup

@@ -367,3 +367,16 @@ def test_a_page_from_the_cache_carries_every_security_header(client, treatment, 
         assert cached[header] == rendered[header], header
     # Each response has its own request id, never one stored with the page.
     assert cached["X-Request-ID"] != rendered["X-Request-ID"]
+
+
+def test_clear_public_pages_command_renders_afresh(client, treatment):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    client.get("/treatments/cached/")
+    out = StringIO()
+    call_command("clear_public_pages", stdout=out)
+    assert "rendered afresh" in out.getvalue()
+    _, queries = get_counting(client, "/treatments/cached/")
+    assert queries > 0
