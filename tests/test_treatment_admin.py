@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models.signals import post_save
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -483,3 +484,52 @@ def test_changing_the_capitals_of_its_own_name_is_fine(admin_client):
     assert post_change(admin_client, treatment, name="Dry Needling").status_code == 302
     treatment.refresh_from_db()
     assert treatment.name == "Dry Needling"
+
+
+def test_a_content_editor_changes_a_bullet_and_publishes(client):
+    """The flow a content editor follows (README, "Editing content in admin")."""
+    editor = User.objects.create_user("editor", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Content editors"))
+    client.force_login(editor)
+    treatment = TreatmentFactory(slug="massage", status=Treatment.Status.DRAFT)
+    point = TreatmentPointFactory(treatment=treatment, text="Old wording")
+    assert client.get(CHANGELIST).status_code == 200
+
+    response = post_change(
+        client,
+        treatment,
+        status="published",
+        **{f"{inline_prefix(point.section)}-0-text": "New wording"},
+    )
+    assert response.status_code == 302
+    point.refresh_from_db()
+    assert point.text == "New wording"
+    page = Client().get("/treatments/massage/")
+    assert page.status_code == 200
+    assert "New wording" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "action"),
+    [
+        (CHANGELIST, "publish"),
+        ("/admin/treatments/enquiry/", "export_csv"),
+        ("/admin/treatments/enquiry/", "mark_closed"),
+    ],
+)
+@pytest.mark.parametrize("selected", ["abc", "1\x00", "٣", "9" * 40])
+def test_a_tampered_action_selection_changes_nothing(
+    admin_client, url, action, selected
+):
+    draft = TreatmentFactory(status=Treatment.Status.DRAFT)
+    enquiry = EnquiryFactory()
+    response = admin_client.post(
+        url, {"action": action, "_selected_action": [str(draft.pk), selected]}
+    )
+    assert response.status_code == 302
+    page = admin_client.get(response["Location"])
+    assert "nothing was changed" in page.content.decode()
+    draft.refresh_from_db()
+    enquiry.refresh_from_db()
+    assert draft.status == Treatment.Status.DRAFT
+    assert enquiry.status == Enquiry.Status.NEW

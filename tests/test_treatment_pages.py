@@ -65,6 +65,7 @@ def test_draft_treatment_is_404_to_the_public(client, clinic):
     [
         "/treatments/no-such-thing/",
         "/treatments/%00/",
+        "/treatments/../admin/",
         "/treatments/" + "a" * 300 + "/",
     ],
 )

@@ -1,9 +1,11 @@
 import csv
+import re
 from datetime import timedelta
 
 import reversion
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator
@@ -15,6 +17,24 @@ from reversion.admin import VersionAdmin
 
 from . import images
 from .models import ClinicDetails, Enquiry, Section, Treatment, TreatmentPoint
+
+
+class CheckedSelectionMixin:
+    """An action posted with a selection that is not a list of ids (a tampered
+    or broken form) gets an error message, not a 500 from the pk lookup."""
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(re.fullmatch(r"[0-9]{1,18}", value) for value in selected):
+            self.message_user(
+                request,
+                "That selection could not be read, so nothing was changed. "
+                "Tick the rows again and retry.",
+                messages.ERROR,
+            )
+            return redirect(request.get_full_path())
+        return super().response_action(request, queryset)
+
 
 # Treatments ------------------------------------------------------------------
 
@@ -213,7 +233,7 @@ class ReviewDueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Treatment)
-class TreatmentAdmin(VersionAdmin):
+class TreatmentAdmin(CheckedSelectionMixin, VersionAdmin):
     form = TreatmentAdminForm
     list_display = [
         "name",
@@ -299,7 +319,7 @@ class TreatmentAdmin(VersionAdmin):
 
 
 @admin.register(ClinicDetails)
-class ClinicDetailsAdmin(VersionAdmin):
+class ClinicDetailsAdmin(CheckedSelectionMixin, VersionAdmin):
     """A single row: the list goes straight to it; no adding a second, no delete."""
 
     list_display = ["name", "phone", "email"]
@@ -334,7 +354,7 @@ def csv_safe(value):
 
 
 @admin.register(Enquiry)
-class EnquiryAdmin(admin.ModelAdmin):
+class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
     list_display = [
         "reference",
         "created_at",
