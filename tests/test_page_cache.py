@@ -380,3 +380,10 @@ def test_clear_public_pages_command_renders_afresh(client, treatment):
     assert "rendered afresh" in out.getvalue()
     _, queries = get_counting(client, "/treatments/cached/")
     assert queries > 0
+
+
+def test_a_disallowed_host_gets_400_even_for_a_cached_page(client, treatment):
+    assert client.get("/treatments/cached/").status_code == 200  # now cached
+    assert (
+        client.get("/treatments/cached/", HTTP_HOST="evil.example").status_code == 400
+    )

@@ -193,6 +193,9 @@ class PublicPageCacheMiddleware:
 
     def __call__(self, request):
         key = version = None
+        # The host check CommonMiddleware would make further down: a host not
+        # in ALLOWED_HOSTS gets its 400 even when the page is cached.
+        request.get_host()
         if (
             request.method in ("GET", "HEAD")
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
