@@ -81,7 +81,7 @@ test: lint node-tools
 	$(VENV)/bin/pytest
 
 ## bench: load-test gunicorn (page vs static file) and time pages at scale; prints figures
-bench: install
+bench: install-dev
 	$(PY) bench/wrk_bench.py
 	$(PY) bench/scale.py
 

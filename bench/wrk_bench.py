@@ -19,7 +19,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,17 +29,14 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.e2e.server import free_port, stop  # noqa: E402 (one place for both)
+
 PY = sys.executable
 PAGE = "/treatments/dry-needling/"
 HEADERS = {"X-Forwarded-Proto": "https"}
 ROUNDS = 2
 SAME_SIZE_FILE = "bench-same-size-as-page.html"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(url, timeout=5):
@@ -200,15 +196,6 @@ def main():
         if server is not None:
             stop(server)
         shutil.rmtree(var, ignore_errors=True)
-
-
-def stop(server):
-    server.terminate()
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 if __name__ == "__main__":

@@ -106,9 +106,14 @@ def running_site(*, production, setup=(), extra_env=None):
             wait_until_up(base + "/", server)
             yield base, env, tmp
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
+
+
+def stop(server, seconds=20):
+    """Stop a gunicorn we started: TERM, then KILL after `seconds`."""
+    server.terminate()
+    try:
+        server.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
