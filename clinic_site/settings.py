@@ -1,7 +1,7 @@
 """Settings for the clinic site, read from the environment (django-environ).
 
 `DJANGO_ENV=local` (the default) runs with no services and no variables set:
-SQLite in `var/`, an in-process cache, email printed to the console, and a
+SQLite in `var/`, a file cache in `var/cache`, email printed to the console, and a
 secret key generated once into `var/secret_key` (never committed).
 `DJANGO_ENV=production` refuses to start without `DJANGO_SECRET_KEY` and
 `DJANGO_ALLOWED_HOSTS`. See README.md for the full table of variables.

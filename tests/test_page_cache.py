@@ -384,6 +384,62 @@ def test_clear_public_pages_command_renders_afresh(client, treatment):
 
 def test_a_disallowed_host_gets_400_even_for_a_cached_page(client, treatment):
     assert client.get("/treatments/cached/").status_code == 200  # now cached
-    assert (
-        client.get("/treatments/cached/", HTTP_HOST="evil.example").status_code == 400
-    )
+    response = client.get("/treatments/cached/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "Content-Security-Policy" in response
+    assert "Permissions-Policy" in response
+
+
+def test_a_revalidation_after_a_change_fills_the_cache(client, treatment):
+    etag = client.get("/treatments/cached/")["ETag"]
+    clear_public_pages()  # e.g. a deploy: same content, cache emptied
+    response = client.get("/treatments/cached/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    _, queries = get_counting(client, "/treatments/cached/")
+    assert queries == 0
+
+
+def test_not_modified_carries_the_pages_security_headers(client, treatment):
+    page = client.get("/treatments/cached/")
+    response = client.get("/treatments/cached/", HTTP_IF_NONE_MATCH=page["ETag"])
+    assert response.status_code == 304
+    for header in ("Content-Security-Policy", "Permissions-Policy", "ETag"):
+        assert response[header] == page[header]
+    assert "Content-Length" not in response
+
+
+def test_last_modified_is_when_the_content_changed_not_when_it_rendered(
+    client, treatment
+):
+    first = client.get("/treatments/cached/")["Last-Modified"]
+    later = time.time() + 10
+    with mock.patch("treatments.cache.time.time", return_value=later):
+        TreatmentPointFactory(treatment=treatment, text="Changed")
+    response = client.get("/treatments/cached/", HTTP_IF_MODIFIED_SINCE=first)
+    assert response.status_code == 200
+    assert "Changed" in response.content.decode()
+    assert response["Last-Modified"] != first
+
+
+def test_head_from_the_cache_has_the_pages_length_and_no_body(treatment):
+    client = Client()
+    page = client.get("/treatments/cached/")
+    head = client.head("/treatments/cached/")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["Content-Length"] == str(len(page.content))
+
+
+def test_pages_of_another_build_are_not_served(client, treatment, settings):
+    from treatments.cache import build_fingerprint
+
+    client.get("/treatments/cached/")
+    before = build_fingerprint()
+    settings.PERMISSIONS_POLICY = ["camera"]
+    build_fingerprint.cache_clear()
+    try:
+        assert build_fingerprint() != before
+        _, queries = get_counting(client, "/treatments/cached/")
+        assert queries > 0  # rendered afresh, not the old build's page
+    finally:
+        build_fingerprint.cache_clear()

@@ -15,17 +15,23 @@ near the top of the middleware stack, serves and stores it. Rules they keep:
 - the cache being down only means pages are rendered afresh: never a 500,
   and after an error the cache is left alone for RETRY_AFTER_SECONDS;
 - only GET and HEAD (405 with `Allow` otherwise, before any CSRF check);
-  ETag and Last-Modified so browsers and CDNs revalidate with 304s.
+  an ETag (and, from the cache, a Last-Modified: when the content version
+  was made) so browsers and CDNs revalidate with 304s;
+- every key carries build_fingerprint(): pages of an older deploy or of
+  other header settings are never served.
 """
 
+import functools
 import hashlib
 import logging
 import time
 import uuid
 from functools import wraps
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -35,7 +41,7 @@ from django.utils.cache import (
     get_conditional_response,
     patch_cache_control,
 )
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
 
 from .models import ClinicDetails, Treatment, TreatmentPoint
@@ -63,8 +69,48 @@ def reset_cache_errors():
     _skip_cache_until = 0.0
 
 
+def _new_version():
+    """A fresh content version: random, plus when it was made (the pages'
+    Last-Modified: when their content last changed, not when they rendered)."""
+    return f"{uuid.uuid4().hex}:{int(time.time())}"
+
+
+def version_time(version):
+    return int(version.rsplit(":", 1)[1])
+
+
+@functools.cache
+def build_fingerprint():
+    """What else a cached page depends on besides content: the templates and
+    the app's code (a deploy), and the settings whose headers are stored with
+    each page. Part of every page key, so a deploy or a header change never
+    serves pages made by the old build; hosts of a rolling restart each keep
+    to their own build's pages."""
+    digest = hashlib.sha256()
+    base = Path(settings.BASE_DIR)
+    for folder, pattern in (("templates", "*.html"), ("treatments", "*.py")):
+        for path in sorted((base / folder).rglob(pattern)):
+            digest.update(str(path.relative_to(base)).encode())
+            digest.update(path.read_bytes())
+    manifest = Path(settings.STATIC_ROOT or "") / "staticfiles.json"
+    if settings.STATIC_ROOT and manifest.is_file():
+        digest.update(manifest.read_bytes())
+    digest.update(
+        repr(
+            (
+                getattr(settings, "CONTENT_SECURITY_POLICY", None),
+                getattr(settings, "PERMISSIONS_POLICY", None),
+                settings.PUBLIC_PAGE_MAX_AGE,
+                settings.X_FRAME_OPTIONS,
+            )
+        ).encode()
+    )
+    return digest.hexdigest()[:16]
+
+
 def page_key(path):
-    return "public-page:" + hashlib.sha256(path.encode()).hexdigest()
+    page = hashlib.sha256(path.encode()).hexdigest()
+    return f"public-page:{build_fingerprint()}:{page}"
 
 
 def _lookup(path):
@@ -78,7 +124,7 @@ def _lookup(path):
     found = cache.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY)
     if version is None:
-        version = uuid.uuid4().hex
+        version = _new_version()
         if not cache.add(VERSION_KEY, version, timeout=None):
             version = cache.get(VERSION_KEY) or version
     entry = found.get(key)
@@ -90,7 +136,7 @@ def _lookup(path):
 def clear_public_pages():
     """Make every cached public page stale, on every worker and host."""
     try:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        cache.set(VERSION_KEY, _new_version(), timeout=None)
     except Exception as exc:
         # Cached pages then live at most PUBLIC_PAGE_CACHE_SECONDS.
         logger.error("Public page cache not cleared: %s", type(exc).__name__)
@@ -128,20 +174,46 @@ def _signed_in(request):
     return request.user.is_authenticated
 
 
-def _from_cache(entry):
-    _, content, headers, _ = entry
-    response = HttpResponse(content)
+def _from_cache(request, entry):
+    _, content, headers = entry
+    # HEAD: the headers of the page (its Content-Length included), no body.
+    response = HttpResponse(b"" if request.method == "HEAD" else content)
     for name, value in headers.items():
         response[name] = value
     return response
+
+
+# Headers a 304 carries over from the page besides those Django copies, so a
+# 304 says the same as the 200 it stands for.
+NOT_MODIFIED_EXTRA_HEADERS = (
+    "Content-Security-Policy",
+    "Permissions-Policy",
+    "X-Frame-Options",
+)
+
+
+def _conditional(request, response):
+    """304 when the client's copy is current (ETag first, then date)."""
+    last_modified = response.get("Last-Modified")
+    conditional = get_conditional_response(
+        request,
+        etag=response["ETag"],
+        last_modified=parse_http_date_safe(last_modified) if last_modified else None,
+        response=response,
+    )
+    if conditional is not response:
+        for name in NOT_MODIFIED_EXTRA_HEADERS:
+            if name in response:
+                conditional[name] = response[name]
+    return conditional
 
 
 def cache_public_page(view):
     """Mark a view's page as public and cacheable (see the module docstring).
 
     The view answers GET and HEAD only; signed-in staff get a private page;
-    anyone else gets a public one with ETag and Last-Modified, which
-    PublicPageCacheMiddleware keeps in the shared cache.
+    anyone else gets a public one with an ETag, which PublicPageCacheMiddleware
+    keeps in the shared cache and answers conditional requests for.
     """
 
     @wraps(view)
@@ -156,20 +228,14 @@ def cache_public_page(view):
             return response
         if hasattr(response, "render"):
             response = response.render()
-        if response.status_code != 200 or response.streaming:
-            return response
-        last_modified = int(time.time())
-        digest = hashlib.md5(response.content, usedforsecurity=False)
-        response["ETag"] = f'"{digest.hexdigest()}"'
-        response["Last-Modified"] = http_date(last_modified)
-        patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
-        response.public_page_rendered_at = last_modified
-        return get_conditional_response(
-            request,
-            etag=response["ETag"],
-            last_modified=last_modified,
-            response=response,
-        )
+        if response.status_code == 200 and not response.streaming:
+            digest = hashlib.md5(response.content, usedforsecurity=False)
+            response["ETag"] = f'"{digest.hexdigest()}"'
+            patch_cache_control(
+                response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE
+            )
+            response.is_public_page = True
+        return response
 
     # Unsafe methods get the 405 above, not the CSRF check's 403: the page
     # never acts on a POST, so there is nothing for CSRF to protect.
@@ -186,16 +252,22 @@ class PublicPageCacheMiddleware:
     SecurityMiddleware) add their headers to every response, cached or not.
     Only responses marked by cache_public_page, with status 200 and no
     cookie, are stored; requests carrying a session cookie never use it.
+    Conditional requests (If-None-Match, If-Modified-Since) are answered here,
+    after a miss has been stored, so revalidations fill the cache too.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        try:
+            # The host check CommonMiddleware makes further down, done first:
+            # a host not in ALLOWED_HOSTS never gets a cached page.
+            request.get_host()
+        except DisallowedHost:
+            return self.get_response(request)  # its 400, with every header
+
         key = version = None
-        # The host check CommonMiddleware would make further down: a host not
-        # in ALLOWED_HOSTS gets its 400 even when the page is cached.
-        request.get_host()
         if (
             request.method in ("GET", "HEAD")
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
@@ -208,24 +280,22 @@ class PublicPageCacheMiddleware:
                 _cache_failed("Page cache unavailable", exc)
                 key = entry = None
             if entry is not None:
-                return get_conditional_response(
-                    request,
-                    etag=entry[2]["ETag"],
-                    last_modified=entry[3],
-                    response=_from_cache(entry),
-                )
+                return _conditional(request, _from_cache(request, entry))
 
         response = self.get_response(request)
-        rendered_at = getattr(response, "public_page_rendered_at", None)
-        if (
-            key is not None
-            and rendered_at is not None
+        if not (
+            getattr(response, "is_public_page", False)
             and response.status_code == 200
             and not response.cookies
         ):
-            entry = (version, response.content, dict(response.items()), rendered_at)
+            return response
+        if key is not None:
+            response["Last-Modified"] = http_date(version_time(version))
+            entry = (version, response.content, dict(response.items()))
             try:
                 cache.set(key, entry, settings.PUBLIC_PAGE_CACHE_SECONDS)
             except Exception as exc:
                 _cache_failed("Page not cached", exc)
-        return response
+        if request.method == "HEAD":
+            response.content = b""  # Content-Length stays the page's
+        return _conditional(request, response)

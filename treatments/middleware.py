@@ -104,7 +104,7 @@ class ResponsePolicyMiddleware:
             )
         response = self.get_response(request)
         if response.cookies:
-            patch_cache_control(response, private=True, no_store=True)
+            patch_cache_control(response, private=True, no_store=True, max_age=0)
         if is_admin:
             response["X-Robots-Tag"] = "noindex, nofollow"
         return response
