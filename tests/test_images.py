@@ -336,3 +336,40 @@ def test_clearing_the_image_drops_its_renditions(admin_client, media_root):
     assert not treatment.image
     assert treatment.image_renditions == {}
     assert treatment.picture() is None
+
+
+# Unused files ------------------------------------------------------------------
+
+
+def purge(*args):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("purge_unused_images", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_purge_unused_images_keeps_what_pages_and_history_use(admin_client, media_root):
+    treatment = TreatmentFactory(slug="needling")
+    upload(admin_client, treatment, jpeg_bytes(color="red"), "wrong.jpg")
+    first = set(stored_files(media_root))
+    upload(admin_client, treatment, jpeg_bytes(color="blue"), "right.jpg")
+    treatment.refresh_from_db()
+    current = set(stored_files(media_root)) - first
+    assert current  # the new original and its renditions
+
+    # The first photo is still named by an earlier version: kept by default.
+    assert "Deleted 0 unused" in purge()
+    assert set(stored_files(media_root)) == first | current
+
+    # A dry run lists the first photo's files and deletes nothing.
+    out = purge("--ignore-history", "--dry-run")
+    assert f"Would delete {len(first)} unused" in out
+    assert set(stored_files(media_root)) == first | current
+
+    assert f"Deleted {len(first)} unused" in purge("--ignore-history")
+    assert set(stored_files(media_root)) == current
+    page = admin_client.get(f"/treatments/{treatment.slug}/")
+    assert page.status_code == 200

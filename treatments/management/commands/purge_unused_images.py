@@ -1,0 +1,81 @@
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand
+from reversion.models import Version
+
+from treatments.images import RENDITIONS_DIR
+from treatments.models import Treatment
+
+IMAGE_DIRS = ("treatments", RENDITIONS_DIR)
+
+
+def stored_image_names():
+    names = set()
+    for folder in IMAGE_DIRS:
+        if not default_storage.exists(folder):
+            continue
+        _, files = default_storage.listdir(folder)
+        names.update(f"{folder}/{name}" for name in files)
+    return names
+
+
+def names_in_use():
+    """Originals and renditions the treatments show now."""
+    used = set()
+    for image, renditions in Treatment.objects.values_list("image", "image_renditions"):
+        if image:
+            used.add(image)
+        for entry in [
+            *(renditions or {}).get("webp", []),
+            (renditions or {}).get("jpeg"),
+        ]:
+            if entry:
+                used.add(entry["name"])
+    return used
+
+
+def names_in_history(candidates):
+    """Those of `candidates` an earlier version of a treatment still names."""
+    found = set()
+    remaining = set(candidates)
+    versions = Version.objects.get_for_model(Treatment).values_list(
+        "serialized_data", flat=True
+    )
+    for data in versions.iterator():
+        for name in [n for n in remaining if n in data]:
+            found.add(name)
+            remaining.discard(name)
+        if not remaining:
+            break
+    return found
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete uploaded treatment images (and their renditions) that no "
+        "treatment shows. Files an earlier version in history names are kept "
+        "unless --ignore-history is given (e.g. to take down a photo that "
+        "should never have been uploaded)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--ignore-history",
+            action="store_true",
+            help="Also delete files only earlier versions name (restoring such "
+            "a version then shows no image).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="List what would go; delete nothing."
+        )
+
+    def handle(self, *args, ignore_history, dry_run, **options):
+        unused = stored_image_names() - names_in_use()
+        if not ignore_history:
+            unused -= names_in_history(unused)
+        for name in sorted(unused):
+            if dry_run:
+                self.stdout.write(f"would delete {name}")
+            else:
+                default_storage.delete(name)
+        verb = "Would delete" if dry_run else "Deleted"
+        self.stdout.write(f"{verb} {len(unused)} unused image file(s).")
