@@ -1,7 +1,7 @@
-from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from .models import ClinicDetails
+from .site_url import absolute_url
 
 
 def site(request):
@@ -15,7 +15,7 @@ def site(request):
         # From the configured site URL, never the Host header: a page for a
         # bad Host (the 400 page) must render too, and canonical links must
         # name the one public address.
-        "canonical_url": settings.SITE_URL.rstrip("/") + request.path,
+        "canonical_url": absolute_url(request.path),
         # For absolute links to static files (the Open Graph image).
-        "site_url": settings.SITE_URL.rstrip("/"),
+        "site_url": absolute_url(),
     }

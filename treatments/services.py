@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .models import ClinicDetails, Enquiry, SubmissionCount
+from .site_url import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def enquiry_create(
 
 def enquiry_admin_url(enquiry: Enquiry) -> str:
     path = reverse("admin:treatments_enquiry_change", args=[enquiry.pk])
-    return settings.SITE_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 def enquiry_notify(enquiry_id: int) -> bool:

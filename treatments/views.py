@@ -21,6 +21,7 @@ from django.views.static import serve
 from . import services
 from .forms import EnquiryForm
 from .models import ClinicDetails, Treatment
+from .site_url import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ def robots_txt(request):
         lines.append("Disallow: /admin/")
     lines += [
         "",
-        f"Sitemap: {settings.SITE_URL.rstrip('/')}{reverse('sitemap')}",
+        f"Sitemap: {absolute_url(reverse('sitemap'))}",
     ]
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
     patch_cache_control(response, public=True, max_age=3600)

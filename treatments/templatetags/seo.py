@@ -9,13 +9,13 @@ block early.
 import json
 
 from django import template
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from ..models import Section
+from ..site_url import absolute_url
 
 register = template.Library()
 
@@ -31,10 +31,6 @@ def json_ld(data):
     )
 
 
-def _absolute(path):
-    return settings.SITE_URL.rstrip("/") + path
-
-
 @register.simple_tag(takes_context=True)
 def clinic_json_ld(context):
     """MedicalClinic: name, address, telephone, opening hours (home page)."""
@@ -45,7 +41,7 @@ def clinic_json_ld(context):
         "@context": "https://schema.org",
         "@type": "MedicalClinic",
         "name": clinic.name,
-        "url": _absolute(reverse("treatments:home")),
+        "url": absolute_url(reverse("treatments:home")),
         "telephone": clinic.phone,
         "email": clinic.email,
         "address": {
@@ -102,7 +98,7 @@ def treatment_json_ld(context, treatment):
         "@type": "MedicalWebPage",
         "name": treatment.name,
         "description": treatment.summary,
-        "url": _absolute(treatment.get_absolute_url()),
+        "url": absolute_url(treatment.get_absolute_url()),
         "inLanguage": "en-GB",
         "about": therapy,
     }
