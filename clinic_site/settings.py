@@ -175,7 +175,7 @@ if (
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10000)
 CACHES["default"].setdefault("KEY_PREFIX", "clinic")
 
-# Public pages (home, list, treatment pages, privacy, sitemap) are kept in the
+# Public pages (home, list, treatment pages, privacy) are kept in the
 # cache above for this long, and cleared at once whenever staff change content
 # (treatments/cache.py). 0 turns the page cache off.
 PUBLIC_PAGE_CACHE_SECONDS = env.int("DJANGO_PUBLIC_PAGE_CACHE_SECONDS", default=3600)

@@ -16,7 +16,14 @@ from django.utils import timezone
 from reversion.admin import VersionAdmin
 
 from . import images
-from .models import ClinicDetails, Enquiry, Section, Treatment, TreatmentPoint
+from .models import (
+    TREATMENT_RELATED_TO_ITSELF,
+    ClinicDetails,
+    Enquiry,
+    Section,
+    Treatment,
+    TreatmentPoint,
+)
 
 
 class CheckedSelectionMixin:
@@ -160,7 +167,7 @@ class RelatedTreatmentsField(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value):
         if self.own_pk is not None and str(self.own_pk) in {str(v) for v in value}:
-            raise ValidationError(Treatment.RELATED_TO_ITSELF, code="related_to_itself")
+            raise ValidationError(TREATMENT_RELATED_TO_ITSELF, code="related_to_itself")
         return super()._check_values(value)
 
 

@@ -26,7 +26,6 @@ import hashlib
 import logging
 import time
 import uuid
-from functools import wraps
 from pathlib import Path
 
 from django.conf import settings
@@ -216,7 +215,7 @@ def cache_public_page(view):
     keeps in the shared cache and answers conditional requests for.
     """
 
-    @wraps(view)
+    @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             response = HttpResponse(status=405)

@@ -95,8 +95,10 @@ class ResponsePolicyMiddleware:
 
     def __call__(self, request):
         is_admin = request.path.startswith(self.admin_prefix)
-        if is_admin and "\x00" in "".join(request.GET.keys()) + "".join(
-            value for values in request.GET.lists() for value in values[1]
+        if is_admin and any(
+            "\x00" in part
+            for key, values in request.GET.lists()
+            for part in (key, *values)
         ):
             return HttpResponseBadRequest(
                 "The address holds a character that is not allowed (NUL).",

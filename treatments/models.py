@@ -95,6 +95,7 @@ PAGE_LAYOUT = [
 ]
 
 
+# What staff read in admin when a rule is broken (constraints and clean()).
 TREATMENT_NAME_TAKEN = (
     "Another treatment already has this name (capitals aside). Choose a different name."
 )
@@ -108,11 +109,6 @@ TREATMENT_RELATED_TO_ITSELF = (
 
 class Treatment(models.Model):
     Status = TreatmentStatus
-
-    # What staff read in admin when a rule is broken (see clean()).
-    NAME_TAKEN = TREATMENT_NAME_TAKEN
-    REVIEW_DUE_BEFORE_REVIEWED = TREATMENT_REVIEW_DUE_BEFORE_REVIEWED
-    RELATED_TO_ITSELF = TREATMENT_RELATED_TO_ITSELF
 
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(
@@ -219,7 +215,7 @@ class Treatment(models.Model):
             and self.next_review_due < self.last_reviewed
         ):
             errors["next_review_due"] = ValidationError(
-                self.REVIEW_DUE_BEFORE_REVIEWED, code="review_due_before_reviewed"
+                TREATMENT_REVIEW_DUE_BEFORE_REVIEWED, code="review_due_before_reviewed"
             )
         if self.name:
             others = Treatment.objects.all()
@@ -227,7 +223,9 @@ class Treatment(models.Model):
                 others = others.exclude(pk=self.pk)
             # The same comparison as treatment_name_unique_ci.
             if others.filter(Exact(Lower("name"), Lower(Value(self.name)))).exists():
-                errors["name"] = ValidationError(self.NAME_TAKEN, code="name_taken")
+                errors["name"] = ValidationError(
+                    TREATMENT_NAME_TAKEN, code="name_taken"
+                )
         if errors:
             raise ValidationError(errors)
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
-from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.decorators.cache import never_cache
@@ -72,14 +72,6 @@ class TreatmentDetailView(DetailView):
         context["sections"] = self.object.page_sections()
         context["preview"] = not self.object.is_published
         return context
-
-    def render_to_response(self, context, **response_kwargs):
-        response = super().render_to_response(context, **response_kwargs)
-        if context["preview"]:
-            # A draft preview must never be kept by a shared or browser cache.
-            add_never_cache_headers(response)
-            patch_cache_control(response, private=True)
-        return response
 
 
 @method_decorator(never_cache, name="dispatch")
