@@ -232,6 +232,21 @@ def test_pages_with_images_have_no_inline_styles_or_scripts(
         assert [s for s in scripts if s.get("type") != "application/ld+json"] == []
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/../settings.py",
+        "/media/%2e%2e/%2e%2e/etc/passwd",
+        "/media/treatments/no-such-file.jpg",
+        "/media/treatments/%00.jpg",
+    ],
+)
+def test_media_refuses_paths_outside_or_missing(client, media_root, path):
+    (media_root / "treatments").mkdir(parents=True)
+    response = client.get(path)
+    assert 400 <= response.status_code < 500
+
+
 def test_media_is_served_in_local_mode(admin_client, client, media_root):
     treatment = TreatmentFactory(slug="needling")
     upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
