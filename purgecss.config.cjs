@@ -5,7 +5,7 @@ module.exports = {
   // Class names appear in templates and in Python (form widgets' classes).
   // Only the Python that names classes: words in other code and docstrings
   // would otherwise keep or drop rules by accident.
-  content: ["templates/**/*.html", "treatments/forms.py", "treatments/admin.py"],
+  content: ["templates/**/*.html", "*/forms.py", "*/admin.py"],
   output: "static/css/bootstrap.purged.css",
   // CSS custom properties are kept whole: Bootstrap's rules read them.
   variables: false,

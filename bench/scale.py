@@ -48,13 +48,9 @@ def load(treatments, enquiries):
     from django.core.management import call_command
     from django.utils import timezone
 
-    from treatments.models import (
-        ClinicDetails,
-        Enquiry,
-        Section,
-        Treatment,
-        TreatmentPoint,
-    )
+    from clinic.models import ClinicDetails
+    from enquiries.models import Enquiry
+    from treatments.models import Section, Treatment, TreatmentPoint
 
     call_command("migrate", "--noinput", verbosity=0)
     call_command("loaddata", "clinic", verbosity=0)
@@ -109,7 +105,7 @@ def measure(client, url, cacheable):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from treatments.cache import clear_public_pages
+    from clinic_site.pagecache import clear_public_pages
 
     rows = []
     for cached in (False, True) if cacheable else (False,):
@@ -151,7 +147,7 @@ def main():
         pages = [
             ("treatment list", anonymous, "/treatments/"),
             ("treatment page", anonymous, f"/treatments/{slug}/"),
-            ("admin enquiries", staff, "/admin/treatments/enquiry/"),
+            ("admin enquiries", staff, "/admin/enquiries/enquiry/"),
         ]
         print(f"{'page':16} {'served':9} {'median ms':>10} {'queries':>8}")
         for name, client, url in pages:

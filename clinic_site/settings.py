@@ -8,6 +8,7 @@ secret key generated once into `var/secret_key` (never committed).
 """
 
 import os
+import tomllib
 from pathlib import Path
 
 import environ
@@ -80,7 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    # Production (issue 5): /sitemap.xml, and django-csp's system checks.
+    # /sitemap.xml, and django-csp's system checks.
     "django.contrib.sitemaps",
     "csp",
     "crispy_forms",
@@ -88,23 +89,27 @@ INSTALLED_APPS = [
     "django_admin_lightweight_date_hierarchy",
     "reversion",
     "axes",
+    # The site's own: plumbing first, then one app per feature.
+    "clinic_site.apps.ClinicSiteConfig",
+    "clinic",
     "treatments",
+    "enquiries",
 ]
 
 MIDDLEWARE = [
-    # Production (issue 5): first, so every log line of the request has its id.
-    "treatments.middleware.RequestIDMiddleware",
+    # First, so every log line of the request has its id.
+    "clinic_site.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached public pages are answered here, as cheaply as a static file
-    # (treatments/cache.py); everything below is stored with the page.
-    "treatments.cache.PublicPageCacheMiddleware",
+    # (clinic_site/pagecache); everything below is stored with the page.
+    "clinic_site.pagecache.middleware.PublicPageCacheMiddleware",
     # Before sessions and CSRF, so it sees the cookies they set: a response
     # that sets a cookie is never public; admin is never indexed.
-    "treatments.middleware.ResponsePolicyMiddleware",
-    # Production (issue 5): Content-Security-Policy and Permissions-Policy.
+    "clinic_site.middleware.ResponsePolicyMiddleware",
+    # Content-Security-Policy and Permissions-Policy.
     "csp.middleware.CSPMiddleware",
-    "treatments.middleware.PermissionsPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -128,7 +133,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "treatments.context_processors.site",
+                "clinic.context_processors.site",
             ],
         },
     },
@@ -155,14 +160,14 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache (issue 5): a file cache in var/ unless CACHE_URL names Redis (Django's own
+# Cache: a file cache in var/ unless CACHE_URL names Redis (Django's own
 # RedisCache backend). The embedded default is shared by every gunicorn worker
 # on the host, so clearing the public pages' cache reaches all of them (a
 # per-process local-memory cache would leave the other workers stale).
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # Fail fast when Redis is down: pages are then served uncached (see
-    # treatments/cache.py), never a 500 and never a long wait.
+    # clinic_site/pagecache), never a 500 and never a long wait.
     CACHES["default"].setdefault("OPTIONS", {}).update(
         {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     )
@@ -177,8 +182,22 @@ CACHES["default"].setdefault("KEY_PREFIX", "clinic")
 
 # Public pages (home, list, treatment pages, privacy) are kept in the
 # cache above for this long, and cleared at once whenever staff change content
-# (treatments/cache.py). 0 turns the page cache off.
+# (clinic_site/pagecache). 0 turns the page cache off.
 PUBLIC_PAGE_CACHE_SECONDS = env.int("DJANGO_PUBLIC_PAGE_CACHE_SECONDS", default=3600)
+# Saving or deleting any of these (or changing their many-to-many fields)
+# clears the cached public pages.
+PAGE_CACHE_CONTENT_MODELS = [
+    "treatments.Treatment",
+    "treatments.TreatmentPoint",
+    "clinic.ClinicDetails",
+]
+# Part of every cached page's key: a deploy sets it (the release's commit, say),
+# so pages rendered by another build are never served. Defaults to the
+# project's version in pyproject.toml.
+BUILD_ID = (
+    env.str("DJANGO_BUILD_ID", default="")
+    or tomllib.loads((BASE_DIR / "pyproject.toml").read_text())["project"]["version"]
+)
 # How long browsers and CDNs may reuse a public page without asking again.
 PUBLIC_PAGE_MAX_AGE = env.int("DJANGO_PUBLIC_PAGE_MAX_AGE", default=60)
 
@@ -230,9 +249,9 @@ ENQUIRY_RETENTION_DAYS = env.int("DJANGO_ENQUIRY_RETENTION_DAYS", default=365)
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 # A request body (form fields, not file uploads) over 1 MB is refused with 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
-CSRF_FAILURE_VIEW = "treatments.views.csrf_failure"
+CSRF_FAILURE_VIEW = "clinic_site.views.csrf_failure"
 
-# Security headers (issue 5) --------------------------------------------------
+# Security headers -------------------------------------------------------------
 # Behind the load balancer, which terminates TLS and must overwrite (never
 # pass on) X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
@@ -251,26 +270,29 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Browser features the site never uses, turned off for every page
-# (treatments.middleware.PermissionsPolicyMiddleware).
-PERMISSIONS_POLICY = [
-    "accelerometer",
-    "autoplay",
-    "camera",
-    "display-capture",
-    "encrypted-media",
-    "fullscreen",
-    "geolocation",
-    "gyroscope",
-    "magnetometer",
-    "microphone",
-    "midi",
-    "payment",
-    "picture-in-picture",
-    "publickey-credentials-get",
-    "screen-wake-lock",
-    "usb",
-    "xr-spatial-tracking",
-]
+# (django-permissions-policy).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+}
 # Content-Security-Policy (django-csp 4): no inline script or style anywhere;
 # JSON-LD blocks are data, not scripts, so CSP leaves them alone. Bootstrap's
 # CSS draws form controls with data: SVG images. Media on object storage or a
@@ -324,7 +346,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "treatments.services.client_ip"
+AXES_CLIENT_IP_CALLABLE = "clinic_site.client.client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
@@ -336,14 +358,14 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Logging: stdout, one line per event (tracebacks folded onto the line), each
-# with the request's id (treatments.middleware). Never personal data.
+# with the request's id (clinic_site.logs). Never personal data.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "treatments.middleware.RequestIDFilter"}},
+    "filters": {"request_id": {"()": "clinic_site.logs.RequestIDFilter"}},
     "formatters": {
         "line": {
-            "()": "treatments.middleware.OneLineFormatter",
+            "()": "clinic_site.logs.OneLineFormatter",
             "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s",
         },
     },

@@ -8,8 +8,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 
-from treatments import views as treatment_views
-from treatments.sitemaps import SITEMAPS
+from treatments.sitemaps import TreatmentSitemap
+
+from . import views
+from .sitemaps import StaticPagesSitemap
+
+SITEMAPS = {"pages": StaticPagesSitemap, "treatments": TreatmentSitemap}
 
 # Staff should know where they are: not "Django administration".
 admin.site.site_header = "Clinic staff admin"
@@ -24,7 +28,8 @@ urlpatterns = [
         RedirectView.as_view(url=lazy(static_url, str)("img/favicon.ico")),
     ),
     path("", include("treatments.urls")),
-    # Production (issue 5): search engines and load balancers.
+    path("", include("enquiries.urls")),
+    # Search engines and load balancers.
     path(
         "sitemap.xml",
         # Not in the page cache: its pages (?p=) and Last-Modified are its own.
@@ -32,8 +37,8 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap",
     ),
-    path("robots.txt", treatment_views.robots_txt, name="robots_txt"),
-    path("healthz/", treatment_views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("healthz/", views.healthz, name="healthz"),
 ]
 
 # Uploaded media in local mode (SERVE_MEDIA, on unless DJANGO_ENV=production);
@@ -42,6 +47,6 @@ if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(
             r"^{}(?P<path>.*)$".format(settings.MEDIA_URL.lstrip("/")),
-            treatment_views.serve_media,
+            views.serve_media,
         )
     ]

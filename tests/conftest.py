@@ -3,8 +3,8 @@ from bs4 import BeautifulSoup
 from django.core.cache import cache
 from django.core.management import call_command
 
+from clinic_site.pagecache import reset_cache_errors
 from tests.factories import ClinicDetailsFactory
-from treatments.cache import reset_cache_errors
 
 # Redis that is down: nothing listens on loopback port 1, so connecting fails
 # at once. Set as settings.CACHES to test the site without its cache.

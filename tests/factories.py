@@ -3,13 +3,9 @@ import datetime
 import factory
 from django.utils import timezone
 
-from treatments.models import (
-    ClinicDetails,
-    Enquiry,
-    Section,
-    Treatment,
-    TreatmentPoint,
-)
+from clinic.models import ClinicDetails
+from enquiries.models import Enquiry
+from treatments.models import Section, Treatment, TreatmentPoint
 
 
 class TreatmentFactory(factory.django.DjangoModelFactory):

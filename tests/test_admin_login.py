@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import RequestFactory
 
+from clinic_site.client import client_ip
 from tests.conftest import soup
 from tests.test_settings import run_settings
-from treatments.services import client_ip
 
 pytestmark = pytest.mark.django_db
 

@@ -8,14 +8,14 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from enquiries.admin import csv_safe
+from enquiries.models import Enquiry
 from tests.conftest import soup
 from tests.factories import EnquiryFactory, TreatmentFactory
-from treatments.admin import csv_safe
-from treatments.models import Enquiry
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = "/admin/treatments/enquiry/"
+CHANGELIST = "/admin/enquiries/enquiry/"
 
 
 def staff_in(group_name):

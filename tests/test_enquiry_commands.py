@@ -8,9 +8,9 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from enquiries import services
+from enquiries.models import Enquiry, SubmissionCount
 from tests.factories import EnquiryFactory
-from treatments import services
-from treatments.models import Enquiry, SubmissionCount
 
 pytestmark = pytest.mark.django_db
 

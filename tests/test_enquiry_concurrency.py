@@ -7,8 +7,8 @@ from django.core import mail
 from django.db import connection, connections
 from django.test import Client
 
+from enquiries.models import Enquiry
 from tests.factories import ClinicDetailsFactory, valid_enquiry_data
-from treatments.models import Enquiry
 
 SUBMISSIONS = 50
 

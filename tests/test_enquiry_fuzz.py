@@ -5,8 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from enquiries.models import Enquiry
 from tests.factories import TreatmentFactory
-from treatments.models import Enquiry
 
 pytestmark = pytest.mark.django_db
 

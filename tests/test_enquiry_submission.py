@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from enquiries.models import Enquiry, SubmissionCount
 from tests.conftest import soup
 from tests.factories import TreatmentFactory, valid_enquiry_data
-from treatments.models import Enquiry, SubmissionCount
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,7 @@ def test_notification_names_the_enquiry_and_holds_no_health_details(send, clinic
     assert email.subject == f"New enquiry {enquiry.reference}"
     assert enquiry.reference in email.body
     assert "Dry needling" in email.body
-    assert f"/admin/treatments/enquiry/{enquiry.pk}/change/" in email.body
+    assert f"/admin/enquiries/enquiry/{enquiry.pk}/change/" in email.body
     everything = email.subject + email.body + str(email.extra_headers)
     for secret in [PRIVATE_MESSAGE, "haemophilia", PRIVATE_PHONE, "Pat Private"]:
         assert secret not in everything
@@ -200,7 +200,7 @@ def test_html_is_stored_as_typed_and_shown_escaped(send, clinic, admin_client):
     enquiry = Enquiry.objects.get()
     assert enquiry.name == "<script>alert(1)</script>"
     assert enquiry.message == "<b>hi</b>"
-    response = admin_client.get(f"/admin/treatments/enquiry/{enquiry.pk}/change/")
+    response = admin_client.get(f"/admin/enquiries/enquiry/{enquiry.pk}/change/")
     assert b"<script>alert(1)</script>" not in response.content
     assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in response.content
 

@@ -5,6 +5,9 @@ import reversion
 from django.contrib.auth.models import Group, User
 from reversion.models import Version
 
+from clinic.models import ClinicDetails
+from enquiries import services
+from enquiries.models import Enquiry
 from tests.conftest import form_data
 from tests.factories import (
     ClinicDetailsFactory,
@@ -12,8 +15,7 @@ from tests.factories import (
     TreatmentFactory,
     TreatmentPointFactory,
 )
-from treatments import services
-from treatments.models import ClinicDetails, Enquiry, Treatment, TreatmentPoint
+from treatments.models import Treatment, TreatmentPoint
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +94,7 @@ def test_publish_action_records_a_version_with_the_user(admin_client, admin_user
 
 def test_clinic_details_changes_are_recorded(admin_client, admin_user):
     clinic = ClinicDetailsFactory()
-    url = f"/admin/treatments/clinicdetails/{clinic.pk}/change/"
+    url = f"/admin/clinic/clinicdetails/{clinic.pk}/change/"
     change(admin_client, url, "clinicdetails_form", phone="01632 960999")
     version = Version.objects.get_for_object(clinic).get()
     assert version.revision.user == admin_user
@@ -108,11 +110,10 @@ def test_enquiries_are_never_copied_into_history(admin_client, clinic):
             name="Pat",
             email="pat@example.com",
             message="Private health details",
-            consent_given=True,
             client="k",
         )
     EnquiryFactory()
-    url = f"/admin/treatments/enquiry/{enquiry.pk}/change/"
+    url = f"/admin/enquiries/enquiry/{enquiry.pk}/change/"
     response = admin_client.post(url, {"status": "closed", "staff_notes": "Called"})
     assert response.status_code == 302
     assert Enquiry.objects.get(pk=enquiry.pk).status == "closed"

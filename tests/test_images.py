@@ -11,6 +11,7 @@ from PIL import ExifTags, Image
 from tests.conftest import form_data, soup
 from tests.factories import TreatmentFactory
 from treatments import images
+from treatments.templatetags.treatment_tags import picture
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +114,8 @@ def test_renditions_are_made_once_on_save_with_their_sizes(admin_client, media_r
     # Original + 3 WebP + 1 JPEG; showing the page makes nothing more.
     files = stored_files(media_root)
     assert len(files) == 5
-    assert TreatmentFactory._meta.model.objects.get(pk=treatment.pk).picture()
+    treatment.refresh_from_db()
+    assert picture(treatment)
     assert stored_files(media_root) == files
 
 
@@ -350,7 +352,7 @@ def test_clearing_the_image_drops_its_renditions(admin_client, media_root):
     treatment.refresh_from_db()
     assert not treatment.image
     assert treatment.image_renditions == {}
-    assert treatment.picture() is None
+    assert picture(treatment) is None
 
 
 # Unused files ------------------------------------------------------------------

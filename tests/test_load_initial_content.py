@@ -4,8 +4,9 @@ import pytest
 from django.core.management import call_command
 from reversion.models import Version
 
+from clinic.models import ClinicDetails
 from tests.factories import TreatmentFactory
-from treatments.models import ClinicDetails, Treatment, TreatmentPoint
+from treatments.models import Treatment, TreatmentPoint
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,10 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from clinic.models import ClinicDetails
 from tests.factories import TreatmentFactory, TreatmentPointFactory
-from treatments.models import ClinicDetails, Section, Treatment, TreatmentPoint
+from treatments.layout import LAYOUT, page_sections
+from treatments.models import Section, Treatment, TreatmentPoint
 
 pytestmark = pytest.mark.django_db
 
@@ -118,8 +120,14 @@ def test_loading_the_fixtures_twice_changes_nothing(seeded):
 
 def test_page_sections_split_procedure_and_aftercare(seeded):
     treatment = Treatment.objects.for_detail().get(slug="dry-needling")
-    sections = {s.anchor: s for s in treatment.page_sections()}
+    sections = {s.anchor: s for s in page_sections(treatment)}
     labels = [label for label, _ in sections["procedure-and-aftercare"].lists]
     assert labels == ["At your appointment", "Aftercare"]
     sizes = [len(points) for _, points in sections["procedure-and-aftercare"].lists]
     assert sizes == [3, 5]
+
+
+def test_the_layout_shows_every_section_exactly_once():
+    """A new section must be placed on the page, or its points never show."""
+    placed = [section for block in LAYOUT for _, section in block.lists]
+    assert sorted(placed) == sorted(Section.values)

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import OperationalError, connections
 from django.test import Client
 
+from clinic_site.logs import OneLineFormatter, RequestIDFilter
 from tests.conftest import CLOSED_PORT_REDIS, soup
 from tests.factories import valid_enquiry_data
-from treatments.middleware import OneLineFormatter, RequestIDFilter
 
 pytestmark = pytest.mark.django_db
 

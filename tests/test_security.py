@@ -72,7 +72,7 @@ ADMIN_PAGES = [
     "/admin/",
     "/admin/treatments/treatment/",
     "/admin/treatments/treatment/add/",
-    "/admin/treatments/enquiry/",
+    "/admin/enquiries/enquiry/",
 ]
 
 

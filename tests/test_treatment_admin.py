@@ -12,6 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from clinic.models import ClinicDetails
+from enquiries.models import Enquiry
 from tests.conftest import form_data, soup
 from tests.factories import (
     ClinicDetailsFactory,
@@ -20,7 +22,7 @@ from tests.factories import (
     TreatmentPointFactory,
     make_treatment_with_points,
 )
-from treatments.models import ClinicDetails, Enquiry, Section, Treatment
+from treatments.models import Section, Treatment
 
 pytestmark = pytest.mark.django_db
 
@@ -318,28 +320,26 @@ def test_change_form_queries_do_not_grow_with_points(admin_client):
 
 def test_clinic_details_list_goes_straight_to_the_row(admin_client):
     clinic = ClinicDetailsFactory()
-    response = admin_client.get("/admin/treatments/clinicdetails/")
+    response = admin_client.get("/admin/clinic/clinicdetails/")
     assert response.status_code == 302
-    assert response.url == f"/admin/treatments/clinicdetails/{clinic.pk}/change/"
+    assert response.url == f"/admin/clinic/clinicdetails/{clinic.pk}/change/"
 
 
 def test_clinic_details_cannot_be_added_twice_or_deleted(admin_client):
     clinic = ClinicDetailsFactory()
-    assert admin_client.get("/admin/treatments/clinicdetails/add/").status_code == 403
-    url = f"/admin/treatments/clinicdetails/{clinic.pk}/delete/"
+    assert admin_client.get("/admin/clinic/clinicdetails/add/").status_code == 403
+    url = f"/admin/clinic/clinicdetails/{clinic.pk}/delete/"
     assert admin_client.post(url, {"post": "yes"}).status_code == 403
-    page = soup(
-        admin_client.get(f"/admin/treatments/clinicdetails/{clinic.pk}/change/")
-    )
+    page = soup(admin_client.get(f"/admin/clinic/clinicdetails/{clinic.pk}/change/"))
     assert page.select_one("a.deletelink") is None
     assert page.find("input", attrs={"name": "_addanother"}) is None
     assert ClinicDetails.objects.count() == 1
 
 
 def test_clinic_details_list_offers_adding_the_first_row(admin_client):
-    response = admin_client.get("/admin/treatments/clinicdetails/")
+    response = admin_client.get("/admin/clinic/clinicdetails/")
     assert response.status_code == 302
-    assert response.url == "/admin/treatments/clinicdetails/add/"
+    assert response.url == "/admin/clinic/clinicdetails/add/"
 
 
 def test_changelist_queries_do_not_grow_with_treatments(admin_client):
@@ -385,8 +385,8 @@ def test_staff_without_clinic_permissions_cannot_add_clinic_details(client):
     handler = User.objects.create_user(username="handler", is_staff=True)
     handler.groups.add(Group.objects.get(name="Enquiry handlers"))
     client.force_login(handler)
-    assert client.get("/admin/treatments/clinicdetails/add/").status_code == 403
-    assert client.get("/admin/treatments/clinicdetails/").status_code == 403
+    assert client.get("/admin/clinic/clinicdetails/add/").status_code == 403
+    assert client.get("/admin/clinic/clinicdetails/").status_code == 403
 
 
 # Rules with plain-words errors on their fields ------------------------------------
@@ -513,8 +513,8 @@ def test_a_content_editor_changes_a_bullet_and_publishes(client):
     ("url", "action"),
     [
         (CHANGELIST, "publish"),
-        ("/admin/treatments/enquiry/", "export_csv"),
-        ("/admin/treatments/enquiry/", "mark_closed"),
+        ("/admin/enquiries/enquiry/", "export_csv"),
+        ("/admin/enquiries/enquiry/", "mark_closed"),
     ],
 )
 @pytest.mark.parametrize("selected", ["abc", "1\x00", "٣", "9" * 40])

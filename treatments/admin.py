@@ -1,49 +1,24 @@
-import csv
-import re
 from datetime import timedelta
 
 import reversion
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator
 from django.db import models, transaction
-from django.http import HttpResponse
-from django.shortcuts import redirect
 from django.utils import timezone
 from reversion.admin import VersionAdmin
+
+from clinic_site.admin_actions import CheckedSelectionMixin
 
 from . import images
 from .models import (
     TREATMENT_RELATED_TO_ITSELF,
-    ClinicDetails,
-    Enquiry,
     Section,
     Treatment,
     TreatmentPoint,
 )
-
-
-class CheckedSelectionMixin:
-    """An action posted with a selection that is not a list of ids (a tampered
-    or broken form) gets an error message, not a 500 from the pk lookup."""
-
-    def response_action(self, request, queryset):
-        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-        if not all(re.fullmatch(r"[0-9]{1,18}", value) for value in selected):
-            self.message_user(
-                request,
-                "That selection could not be read, so nothing was changed. "
-                "Tick the rows again and retry.",
-                messages.ERROR,
-            )
-            return redirect(request.get_full_path())
-        return super().response_action(request, queryset)
-
-
-# Treatments ------------------------------------------------------------------
 
 
 class TreatmentPointFormSet(forms.BaseInlineFormSet):
@@ -260,8 +235,7 @@ class TreatmentAdmin(CheckedSelectionMixin, VersionAdmin):
     def save_model(self, request, obj, form, change):
         processed = form.processed_image
         if processed is not None:
-            stem = obj.image.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-            obj.image_renditions = images.store_renditions(processed, stem)
+            obj.image_renditions = images.store_renditions(processed, obj.image.name)
         elif not obj.image:
             obj.image_renditions = {}
         super().save_model(request, obj, form, change)
@@ -323,118 +297,3 @@ class TreatmentAdmin(CheckedSelectionMixin, VersionAdmin):
             f"marked {label}.",
             messages.SUCCESS,
         )
-
-
-@admin.register(ClinicDetails)
-class ClinicDetailsAdmin(CheckedSelectionMixin, VersionAdmin):
-    """A single row: the list goes straight to it; no adding a second, no delete."""
-
-    list_display = ["name", "phone", "email"]
-
-    def has_add_permission(self, request):
-        return (
-            super().has_add_permission(request) and not ClinicDetails.objects.exists()
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        clinic = ClinicDetails.load()
-        if clinic is None:
-            if self.has_add_permission(request):
-                return redirect("admin:treatments_clinicdetails_add")
-            return super().changelist_view(request, extra_context)
-        return redirect("admin:treatments_clinicdetails_change", clinic.pk)
-
-
-# Enquiries ----------------------------------------------------------------
-
-
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value):
-    """Text for a CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_FORMULA_PREFIXES) else text
-
-
-@admin.register(Enquiry)
-class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
-    list_display = [
-        "reference",
-        "created_at",
-        "name",
-        "treatment",
-        "preferred_contact",
-        "status",
-    ]
-    list_filter = ["status", "treatment", "created_at"]
-    list_select_related = ["treatment"]
-    search_fields = ["reference", "name", "email"]
-    date_hierarchy = "created_at"
-    # Years/months/days are listed without querying which dates have data:
-    # the built-in drill-down scans the whole table on every page.
-    date_hierarchy_drilldown = False
-    list_per_page = 50
-    # No COUNT(*) over the whole table on every page: fast at 100,000 rows.
-    show_full_result_count = False
-    actions = ["mark_contacted", "mark_closed", "export_csv"]
-    record_fields = ["consent_given", "consent_given_at", "notification_sent_at"]
-    # Staff change the status and their notes; what the patient sent is kept
-    # exactly as sent.
-    readonly_fields = [
-        "reference",
-        "created_at",
-        *Enquiry.PATIENT_FIELDS,
-        *record_fields,
-    ]
-    fieldsets = [
-        (None, {"fields": ["reference", "created_at", "status", "staff_notes"]}),
-        ("From the patient", {"fields": Enquiry.PATIENT_FIELDS}),
-        ("Consent and notification", {"fields": record_fields}),
-    ]
-
-    def has_add_permission(self, request):
-        # Enquiries come from patients through the website only.
-        return False
-
-    @admin.action(description="Mark selected enquiries as contacted")
-    def mark_contacted(self, request, queryset):
-        self._set_status(request, queryset, Enquiry.Status.CONTACTED)
-
-    @admin.action(description="Mark selected enquiries as closed")
-    def mark_closed(self, request, queryset):
-        self._set_status(request, queryset, Enquiry.Status.CLOSED)
-
-    def _set_status(self, request, queryset, status):
-        updated = queryset.update(status=status)
-        self.message_user(
-            request,
-            f"{updated} {'enquiry' if updated == 1 else 'enquiries'} marked "
-            f"{Enquiry.Status(status).label.lower()}.",
-            messages.SUCCESS,
-        )
-
-    @admin.action(description="Export selected enquiries as CSV")
-    def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="enquiries.csv"'
-        response["Cache-Control"] = "no-store"
-        writer = csv.writer(response)
-        columns = [
-            ("Reference", "reference"),
-            ("Received", "created_at"),
-            ("Name", "name"),
-            ("Email", "email"),
-            ("Phone", "phone"),
-            ("Preferred contact", "preferred_contact"),
-            ("Treatment", "treatment"),
-            ("Status", "status"),
-            ("Message", "message"),
-        ]
-        writer.writerow([title for title, _ in columns])
-        for enquiry in queryset.select_related("treatment").order_by("created_at"):
-            writer.writerow([csv_safe(getattr(enquiry, attr)) for _, attr in columns])
-        return response

@@ -1,6 +1,13 @@
 """Treatment images: checked by content, stripped of metadata, and resized once
 per upload into the renditions the pages use (Pillow directly; see README).
 
+The one module that knows how images are checked, encoded, named and stored:
+- `process_upload()` checks an upload and makes its cleaned original and
+  renditions in memory; `store_renditions()` writes the renditions beside
+  the stored original and returns what `Treatment.image_renditions` keeps;
+- `picture()` reads that back for a <picture> element;
+- `stored_names()` and `names_in_use()` list files for purge_unused_images.
+
 An upload is accepted only if Pillow decodes it completely as JPEG, PNG or
 WebP within the size limits; the file's name and declared type are ignored.
 """
@@ -22,6 +29,8 @@ FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 # they are handled as: a multi-picture JPEG from a phone camera ("MPO") is
 # opened by the JPEG plugin and stored as a plain JPEG of its first picture.
 FORMAT_ALIASES = {"MPO": "JPEG"}
+# Where originals (Treatment.image's upload_to) and renditions are stored.
+ORIGINALS_DIR = "treatments"
 RENDITIONS_DIR = "treatments/renditions"
 
 # Pillow refuses images over twice this many pixels outright
@@ -36,7 +45,7 @@ NOT_AN_IMAGE = (
 
 @dataclass
 class Picture:
-    """What a <picture> element needs; built from `Treatment.image_renditions`."""
+    """What a <picture> element needs (templates/treatments/includes/_picture.html)."""
 
     src: str
     width: int
@@ -45,20 +54,23 @@ class Picture:
     webp_srcset: str
     alt: str
 
-    @classmethod
-    def from_renditions(cls, renditions, alt):
-        url = default_storage.url
-        jpeg = renditions["jpeg"]
-        return cls(
-            src=url(jpeg["name"]),
-            width=jpeg["width"],
-            height=jpeg["height"],
-            srcset=f"{url(jpeg['name'])} {jpeg['width']}w",
-            webp_srcset=", ".join(
-                f"{url(r['name'])} {r['width']}w" for r in renditions["webp"]
-            ),
-            alt=alt,
-        )
+
+def picture(image, renditions, alt):
+    """The stored renditions of `image` for a <picture> element, or None."""
+    if not image or not renditions:
+        return None
+    url = default_storage.url
+    jpeg = renditions["jpeg"]
+    return Picture(
+        src=url(jpeg["name"]),
+        width=jpeg["width"],
+        height=jpeg["height"],
+        srcset=f"{url(jpeg['name'])} {jpeg['width']}w",
+        webp_srcset=", ".join(
+            f"{url(r['name'])} {r['width']}w" for r in renditions["webp"]
+        ),
+        alt=alt,
+    )
 
 
 @dataclass
@@ -194,9 +206,10 @@ def new_stem(slug: str) -> str:
     return f"{slug}-{secrets.token_hex(4)}"
 
 
-def store_renditions(processed: ProcessedImage, stem: str) -> dict:
-    """Write the renditions to the default storage; return what
-    `Treatment.image_renditions` keeps."""
+def store_renditions(processed: ProcessedImage, original_name: str) -> dict:
+    """Write the renditions beside the original stored as `original_name`;
+    return what `Treatment.image_renditions` keeps."""
+    stem = original_name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     stored = {"webp": [], "jpeg": None}
     for kind, width, height, data in processed.renditions:
         name = default_storage.save(
@@ -209,3 +222,24 @@ def store_renditions(processed: ProcessedImage, stem: str) -> dict:
         else:
             stored["webp"].append(entry)
     return stored
+
+
+def names_in_use(image, renditions):
+    """The stored files an image and its renditions occupy."""
+    names = {str(image)} if image else set()
+    renditions = renditions or {}
+    for entry in [*renditions.get("webp", []), renditions.get("jpeg")]:
+        if entry:
+            names.add(entry["name"])
+    return names
+
+
+def stored_names():
+    """Every original and rendition file in storage."""
+    names = set()
+    for folder in (ORIGINALS_DIR, RENDITIONS_DIR):
+        if not default_storage.exists(folder):
+            continue
+        _, files = default_storage.listdir(folder)
+        names.update(f"{folder}/{name}" for name in files)
+    return names

@@ -1,5 +1,3 @@
-from dataclasses import dataclass, field
-
 import reversion
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -7,8 +5,6 @@ from django.db.models import Prefetch, Q, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.urls import reverse
-
-from . import images
 
 
 class TreatmentStatus(models.TextChoices):
@@ -59,42 +55,6 @@ class TreatmentManager(models.Manager.from_queryset(TreatmentQuerySet)):
         return self.get(slug=slug)
 
 
-@dataclass
-class PageSection:
-    """One h2 section of a treatment page, built by `Treatment.page_sections()`."""
-
-    anchor: str
-    heading: str
-    text: str = ""
-    # (sub-heading or "", [points]) pairs; procedure & aftercare has two.
-    lists: list = field(default_factory=list)
-    # Points that say who should not have the treatment, shown as a callout.
-    cautions: list = field(default_factory=list)
-
-
-# The treatment page, top to bottom: (anchor, heading, text field, lists), where
-# lists are (sub-heading, section) pairs.
-PAGE_LAYOUT = [
-    ("overview", "Overview", "overview", []),
-    ("what-it-treats", "What it treats", None, [("", Section.INDICATIONS)]),
-    ("how-it-works", "How it works", "how_it_works", []),
-    ("benefits", "Benefits", None, [("", Section.BENEFITS)]),
-    ("limitations", "Limitations", None, [("", Section.LIMITATIONS)]),
-    (
-        "side-effects",
-        "Side effects & considerations",
-        None,
-        [("", Section.SIDE_EFFECTS)],
-    ),
-    (
-        "procedure-and-aftercare",
-        "Procedure & aftercare",
-        None,
-        [("At your appointment", Section.PROCEDURE), ("Aftercare", Section.AFTERCARE)],
-    ),
-]
-
-
 # What staff read in admin when a rule is broken (constraints and clean()).
 TREATMENT_NAME_TAKEN = (
     "Another treatment already has this name (capitals aside). Choose a different name."
@@ -110,7 +70,8 @@ TREATMENT_RELATED_TO_ITSELF = (
 class Treatment(models.Model):
     Status = TreatmentStatus
 
-    name = models.CharField(max_length=100, unique=True)
+    # Unique regardless of capitals: treatment_name_unique_ci below.
+    name = models.CharField(max_length=100)
     slug = models.SlugField(
         max_length=100,
         unique=True,
@@ -236,46 +197,22 @@ class Treatment(models.Model):
     def is_published(self):
         return self.status == self.Status.PUBLISHED
 
-    def picture(self):
-        """The image's renditions for a <picture> element, or None."""
-        if not self.image or not self.image_renditions:
-            return None
-        return images.Picture.from_renditions(self.image_renditions, self.image_alt)
 
-    def page_sections(self):
-        """The page's sections in the seed's order, leaving out empty ones.
-
-        Reads `self.points.all()`, so after `for_detail()` it costs no query.
-        """
-        by_section = {section: [] for section in Section.values}
-        for point in self.points.all():
-            by_section[point.section].append(point)
-        sections = []
-        for anchor, heading, text_field, parts in PAGE_LAYOUT:
-            lists, cautions = [], []
-            for label, section in parts:
-                points = by_section[section]
-                listed = [p for p in points if not p.is_contraindication]
-                if listed:
-                    lists.append((label, listed))
-                cautions += [p for p in points if p.is_contraindication]
-            text = getattr(self, text_field) if text_field else ""
-            if text or lists or cautions:
-                sections.append(PageSection(anchor, heading, text, lists, cautions))
-        return sections
+def section_rank():
+    """Sections in page order (the order of `Section`), not alphabetically."""
+    return models.Case(
+        *[
+            models.When(section=value, then=rank)
+            for rank, value in enumerate(Section.values)
+        ],
+        output_field=models.IntegerField(),
+    )
 
 
 class TreatmentPointQuerySet(models.QuerySet):
     def order_by_page(self):
         """Points in page order: section as the page shows them, then order."""
-        section_rank = models.Case(
-            *[
-                models.When(section=value, then=rank)
-                for rank, value in enumerate(Section.values)
-            ],
-            output_field=models.IntegerField(),
-        )
-        return self.order_by(section_rank, "order", "pk")
+        return self.order_by(section_rank(), "order", "pk")
 
 
 class TreatmentPointManager(models.Manager.from_queryset(TreatmentPointQuerySet)):
@@ -309,7 +246,8 @@ class TreatmentPoint(models.Model):
     objects = TreatmentPointManager()
 
     class Meta:
-        ordering = ["treatment", "section", "order"]
+        # By the treatment's id (no join), then as the page shows them.
+        ordering = ["treatment_id", section_rank(), "order"]
         verbose_name = "treatment point"
         verbose_name_plural = "treatment points"
         constraints = [
@@ -332,192 +270,7 @@ class TreatmentPoint(models.Model):
     natural_key.dependencies = ["treatments.treatment"]
 
 
-class ClinicDetails(models.Model):
-    """The clinic's contact details: a single row, edited in admin."""
-
-    SINGLETON_PK = 1
-
-    name = models.CharField(max_length=100)
-    phone = models.CharField(max_length=30)
-    email = models.EmailField(help_text="Shown to patients.")
-    enquiry_notification_email = models.EmailField(
-        "notify enquiries to",
-        help_text="New enquiries are announced to this address (reference and "
-        "a link to admin only, never the patient's message).",
-    )
-    address = models.TextField(help_text="One line per line of the address.")
-    opening_hours = models.TextField(help_text="One line per day or range of days.")
-    urgent_care_notice = models.TextField(
-        help_text="Shown in the footer and beside the enquiry form: who to call "
-        "when it cannot wait."
-    )
-
-    class Meta:
-        verbose_name = "clinic details"
-        verbose_name_plural = "clinic details"
-        ordering = ["pk"]
-        constraints = [
-            models.CheckConstraint(condition=Q(pk=1), name="clinicdetails_single_row"),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def save(self, *args, **kwargs):
-        self.pk = self.SINGLETON_PK
-        super().save(*args, **kwargs)
-
-    @classmethod
-    def load(cls):
-        """The clinic's details, or None before the fixture is loaded."""
-        return cls.objects.filter(pk=cls.SINGLETON_PK).first()
-
-    def address_lines(self):
-        return [line.strip() for line in self.address.splitlines() if line.strip()]
-
-    def opening_hours_lines(self):
-        return [
-            line.strip() for line in self.opening_hours.splitlines() if line.strip()
-        ]
-
-
-class EnquiryStatus(models.TextChoices):
-    NEW = "new", "New"
-    CONTACTED = "contacted", "Contacted"
-    CLOSED = "closed", "Closed"
-
-
-class ContactMethod(models.TextChoices):
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Phone"
-
-
-class Enquiry(models.Model):
-    """What a patient sent through the enquiry form. Personal health data:
-    never put its message, phone or name into an email, a log line or a URL."""
-
-    Status = EnquiryStatus
-    ContactMethod = ContactMethod
-    # What the patient fills in, in the order of the form.
-    PATIENT_FIELDS = [
-        "name",
-        "email",
-        "phone",
-        "preferred_contact",
-        "treatment",
-        "message",
-    ]
-
-    reference = models.CharField(
-        max_length=12,
-        unique=True,
-        editable=False,
-        help_text="Given to the patient on the thanks page; quote it on the phone.",
-    )
-    submission_token = models.UUIDField(
-        unique=True,
-        null=True,
-        editable=False,
-        help_text="One per form shown, so a double-clicked submit saves once.",
-    )
-    name = models.CharField(max_length=100)
-    email = models.EmailField(max_length=254)
-    phone = models.CharField(max_length=30, blank=True)
-    preferred_contact = models.CharField(
-        "preferred contact method",
-        max_length=5,
-        choices=ContactMethod.choices,
-        default=ContactMethod.EMAIL,
-    )
-    treatment = models.ForeignKey(
-        Treatment,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="enquiries",
-        help_text="The treatment the patient asked about, if any. Kept empty "
-        "if that treatment is deleted.",
-    )
-    message = models.TextField(max_length=5000)
-    consent_given = models.BooleanField(default=False)
-    consent_given_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(
-        max_length=10, choices=EnquiryStatus.choices, default=EnquiryStatus.NEW
-    )
-    staff_notes = models.TextField(
-        blank=True, help_text="Internal notes; never shown to the patient."
-    )
-    created_at = models.DateTimeField("received", auto_now_add=True)
-    notification_sent_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text="When the clinic was emailed about this enquiry; empty while "
-        "the email is still to be sent.",
-    )
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = "enquiry"
-        verbose_name_plural = "enquiries"
-        indexes = [
-            models.Index(fields=["status", "-created_at"], name="enquiry_status_idx"),
-            models.Index(fields=["-created_at"], name="enquiry_created_idx"),
-            models.Index(
-                fields=["notification_sent_at"],
-                name="enquiry_unsent_idx",
-                condition=Q(notification_sent_at__isnull=True),
-            ),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=EnquiryStatus.values),
-                name="enquiry_status_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(preferred_contact__in=ContactMethod.values),
-                name="enquiry_preferred_contact_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(consent_given=True, consent_given_at__isnull=False),
-                name="enquiry_consent_recorded",
-            ),
-        ]
-
-    def __str__(self):
-        return f"Enquiry {self.reference}"
-
-
-class SubmissionCount(models.Model):
-    """Accepted enquiries per client per time window, for the rate limit.
-
-    Counted in the database, in the same transaction as the enquiry itself, so
-    every gunicorn worker and every host shares one exact count and a failed
-    save never uses up a patient's allowance. The key is a keyed hash of the
-    client's IP address, never the address itself.
-    """
-
-    key = models.CharField(max_length=64)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-window_start"]
-        verbose_name = "submission count"
-        verbose_name_plural = "submission counts"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["key", "window_start"], name="submissioncount_unique_window"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.count} since {self.window_start:%Y-%m-%d %H:%M}"
-
-
 # History (django-reversion): every admin change to the content is recorded with
 # who and when, and can be restored. A treatment's version includes its points.
-# Enquiry is deliberately NOT registered: patients' messages must never be
-# copied into history tables.
 reversion.register(Treatment, follow=["points"])
 reversion.register(TreatmentPoint)
-reversion.register(ClinicDetails)

@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from enquiries.models import Enquiry
 from tests.e2e.keyboard import MARK_TAB_STOPS, focus_state, follow, press, tab_until
-from treatments.models import Enquiry
 
 
 def test_skip_link_is_the_first_stop_and_moves_focus_to_the_content(page, site):

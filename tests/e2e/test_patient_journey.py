@@ -7,7 +7,8 @@ import re
 
 from playwright.sync_api import expect
 
-from treatments.models import Enquiry, Treatment
+from enquiries.models import Enquiry
+from treatments.models import Treatment
 
 SECTION_HEADINGS = [
     "Overview",

@@ -2,34 +2,15 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from reversion.models import Version
 
-from treatments.images import RENDITIONS_DIR
+from treatments import images
 from treatments.models import Treatment
-
-IMAGE_DIRS = ("treatments", RENDITIONS_DIR)
-
-
-def stored_image_names():
-    names = set()
-    for folder in IMAGE_DIRS:
-        if not default_storage.exists(folder):
-            continue
-        _, files = default_storage.listdir(folder)
-        names.update(f"{folder}/{name}" for name in files)
-    return names
 
 
 def names_in_use():
     """Originals and renditions the treatments show now."""
     used = set()
     for image, renditions in Treatment.objects.values_list("image", "image_renditions"):
-        if image:
-            used.add(image)
-        for entry in [
-            *(renditions or {}).get("webp", []),
-            (renditions or {}).get("jpeg"),
-        ]:
-            if entry:
-                used.add(entry["name"])
+        used |= images.names_in_use(image, renditions)
     return used
 
 
@@ -69,7 +50,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, ignore_history, dry_run, **options):
-        unused = stored_image_names() - names_in_use()
+        unused = images.stored_names() - names_in_use()
         if not ignore_history:
             unused -= names_in_history(unused)
         for name in sorted(unused):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from treatments.services import send_pending_notifications
+from enquiries.services import enquiries_notify_pending
 
 
 class Command(BaseCommand):
@@ -19,5 +19,5 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, limit, **options):
-        sent, pending = send_pending_notifications(limit=limit)
+        sent, pending = enquiries_notify_pending(limit=limit)
         self.stdout.write(f"Sent {sent} notification(s); {pending} still pending.")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from treatments.services import enquiries_purge
+from enquiries.services import enquiries_purge
 
 
 def positive_int(value):

@@ -1,7 +1,8 @@
 from django.utils.functional import SimpleLazyObject
 
+from clinic_site.site_url import absolute_url
+
 from .models import ClinicDetails
-from .site_url import absolute_url
 
 
 def site(request):

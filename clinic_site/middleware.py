@@ -1,20 +1,13 @@
-"""Small middleware for production: request ids in logs, Permissions-Policy.
+"""Site-wide middleware: request ids, and rules every response keeps."""
 
-Imported by the LOGGING setting before the apps load: no models here.
-"""
-
-import contextvars
-import logging
 import re
 import uuid
 
 from django.conf import settings
-from django.core.signals import request_finished
 from django.http import HttpResponseBadRequest
 from django.utils.cache import patch_cache_control
 
-# The id of the request being handled in this thread or task ("-" outside one).
-request_id_var = contextvars.ContextVar("request_id", default="-")
+from .logs import request_id_var
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An id from the load balancer is kept only if it is short and plain, so it
@@ -41,41 +34,6 @@ class RequestIDMiddleware:
         request_id_var.set(request_id)
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
-        return response
-
-
-def _forget_request_id(**kwargs):
-    request_id_var.set("-")
-
-
-request_finished.connect(_forget_request_id, dispatch_uid="forget_request_id")
-
-
-class RequestIDFilter(logging.Filter):
-    """Adds `request_id` to every log record (for the `line` formatter)."""
-
-    def filter(self, record):
-        record.request_id = request_id_var.get()
-        return True
-
-
-class OneLineFormatter(logging.Formatter):
-    """One event, one line: newlines (in tracebacks too) become a literal \\n."""
-
-    def format(self, record):
-        return super().format(record).replace("\n", "\\n")
-
-
-class PermissionsPolicyMiddleware:
-    """Turns off the browser features named in settings.PERMISSIONS_POLICY."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.header = ", ".join(f"{name}=()" for name in settings.PERMISSIONS_POLICY)
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        response.setdefault("Permissions-Policy", self.header)
         return response
 
 

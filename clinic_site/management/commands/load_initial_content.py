@@ -2,7 +2,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from treatments.models import ClinicDetails, Treatment
+from clinic.models import ClinicDetails
+from treatments.models import Treatment
 
 # The comment of the first version of the shipped content in admin's History.
 INITIAL_REVISION_COMMENT = "Content as shipped in fixtures/"

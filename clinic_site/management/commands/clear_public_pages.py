@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from treatments.cache import clear_public_pages
+from clinic_site.pagecache import clear_public_pages
 
 
 class Command(BaseCommand):

@@ -5,8 +5,6 @@ email never go into an email to the clinic, a log line, a URL or an exception
 message. Log the enquiry's database id and the error's type only.
 """
 
-import hashlib
-import hmac
 import logging
 import secrets
 from datetime import datetime, timedelta
@@ -20,8 +18,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import ClinicDetails, Enquiry, SubmissionCount
-from .site_url import absolute_url
+from clinic.models import ClinicDetails
+from clinic_site.site_url import absolute_url
+
+from .models import Enquiry, SubmissionCount
 
 logger = logging.getLogger(__name__)
 
@@ -32,33 +32,6 @@ REFERENCE_ATTEMPTS = 5
 
 class RateLimitExceeded(Exception):
     """The client has sent as many enquiries as the limit allows for now."""
-
-
-def client_ip(request) -> str:
-    """The client's IP address, for the enquiry rate limit and the admin
-    login throttle (django-axes' AXES_CLIENT_IP_CALLABLE).
-
-    Behind N trusted proxies (DJANGO_TRUSTED_PROXY_COUNT), the client is the
-    Nth address from the right of X-Forwarded-For; otherwise REMOTE_ADDR.
-    """
-    ip = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            ip = forwarded[-proxies]
-    return ip
-
-
-def client_key(request) -> str:
-    """A keyed hash of the client's IP address: rate-limits without storing it."""
-    return hmac.new(
-        settings.SECRET_KEY.encode(), client_ip(request).encode(), hashlib.sha256
-    ).hexdigest()
 
 
 def new_reference() -> str:
@@ -92,7 +65,6 @@ def enquiry_create(
     name: str,
     email: str,
     message: str,
-    consent_given: bool,
     client: str,
     phone: str = "",
     preferred_contact: str = Enquiry.ContactMethod.EMAIL,
@@ -101,16 +73,16 @@ def enquiry_create(
 ) -> Enquiry:
     """Save an enquiry in one transaction and notify the clinic after commit.
 
-    A second call with the same `submission_token` (a double-clicked submit)
-    returns the first enquiry and saves nothing. Raises RateLimitExceeded,
-    saving nothing, when the client is over the limit.
+    Only for a patient who has given consent (the form requires it): the
+    enquiry records it, with the time. A second call with the same
+    `submission_token` (a double-clicked submit) returns the first enquiry and
+    saves nothing. Raises RateLimitExceeded, saving nothing, when the client
+    is over the limit.
     """
     if submission_token is not None:
         existing = Enquiry.objects.filter(submission_token=submission_token).first()
         if existing is not None:
             return existing
-    if not consent_given:
-        raise ValueError("An enquiry needs the patient's consent.")
     now = timezone.now()
     for attempt in range(REFERENCE_ATTEMPTS):
         try:
@@ -141,11 +113,10 @@ def enquiry_create(
                     return existing
             if attempt == REFERENCE_ATTEMPTS - 1:
                 raise
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def enquiry_admin_url(enquiry: Enquiry) -> str:
-    path = reverse("admin:treatments_enquiry_change", args=[enquiry.pk])
+    path = reverse("admin:enquiries_enquiry_change", args=[enquiry.pk])
     return absolute_url(path)
 
 
@@ -171,7 +142,7 @@ def enquiry_notify(enquiry_id: int) -> bool:
         send_mail(
             subject=f"New enquiry {enquiry.reference}",
             message=render_to_string(
-                "treatments/email/enquiry_notification.txt", context
+                "enquiries/email/enquiry_notification.txt", context
             ),
             from_email=None,
             recipient_list=[clinic.enquiry_notification_email],
@@ -191,7 +162,7 @@ def enquiry_notify(enquiry_id: int) -> bool:
     return True
 
 
-def send_pending_notifications(limit: int = 500) -> tuple[int, int]:
+def enquiries_notify_pending(*, limit: int = 500) -> tuple[int, int]:
     """Send what is pending, oldest first. Returns (sent, still pending)."""
     pending = list(
         Enquiry.objects.filter(notification_sent_at__isnull=True)

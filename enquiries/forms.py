@@ -9,7 +9,9 @@ from django.forms.boundfield import BoundField
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Enquiry, Treatment
+from treatments.models import Treatment
+
+from .models import Enquiry
 
 # Digits with the usual separators: spaces, +, brackets, dots, dashes.
 PHONE_RE = re.compile(r"^\+?[\d\s().-]+$")
@@ -145,7 +147,7 @@ class EnquiryForm(forms.ModelForm):
             "I agree that {} can store these details and use them to reply to "
             'my enquiry, as described in the <a href="{}">privacy notice</a>.',
             clinic_name,
-            reverse("treatments:privacy"),
+            reverse("enquiries:privacy"),
         )
         # Server-side limits only: a browser `maxlength` would cut pasted text.
         for field in self.fields.values():

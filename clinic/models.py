@@ -1,0 +1,56 @@
+import reversion
+from django.db import models
+from django.db.models import Q
+
+
+class ClinicDetails(models.Model):
+    """The clinic's contact details: a single row, edited in admin."""
+
+    SINGLETON_PK = 1
+
+    name = models.CharField(max_length=100)
+    phone = models.CharField(max_length=30)
+    email = models.EmailField(help_text="Shown to patients.")
+    enquiry_notification_email = models.EmailField(
+        "notify enquiries to",
+        help_text="New enquiries are announced to this address (reference and "
+        "a link to admin only, never the patient's message).",
+    )
+    address = models.TextField(help_text="One line per line of the address.")
+    opening_hours = models.TextField(help_text="One line per day or range of days.")
+    urgent_care_notice = models.TextField(
+        help_text="Shown in the footer and beside the enquiry form: who to call "
+        "when it cannot wait."
+    )
+
+    class Meta:
+        verbose_name = "clinic details"
+        verbose_name_plural = "clinic details"
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="clinicdetails_single_row"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.pk = self.SINGLETON_PK
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls):
+        """The clinic's details, or None before the fixture is loaded."""
+        return cls.objects.filter(pk=cls.SINGLETON_PK).first()
+
+    def address_lines(self):
+        return [line.strip() for line in self.address.splitlines() if line.strip()]
+
+    def opening_hours_lines(self):
+        return [
+            line.strip() for line in self.opening_hours.splitlines() if line.strip()
+        ]
+
+
+# History (django-reversion): every admin change is recorded and restorable.
+reversion.register(ClinicDetails)

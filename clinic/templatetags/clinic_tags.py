@@ -1,0 +1,33 @@
+from django import template
+from django.urls import reverse
+
+from clinic_site.site_url import absolute_url
+from clinic_site.structured_data import json_ld
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def clinic_json_ld(context):
+    """MedicalClinic: name, address, telephone, opening hours (home page).
+
+    Built from the context's clinic, already read for the page's frame.
+    """
+    clinic = context.get("clinic")
+    if not clinic:
+        return ""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalClinic",
+        "name": clinic.name,
+        "url": absolute_url(reverse("treatments:home")),
+        "telephone": clinic.phone,
+        "email": clinic.email,
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": ", ".join(clinic.address_lines()),
+        },
+        # As staff wrote them (e.g. "Monday to Friday: 8:30am to 6pm").
+        "openingHours": clinic.opening_hours_lines(),
+    }
+    return json_ld(data)

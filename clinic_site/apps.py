@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ClinicSiteConfig(AppConfig):
+    """Site-wide plumbing: request ids in logs, the public page cache."""
+
+    name = "clinic_site"
+    verbose_name = "Site"
+
+    def ready(self):
+        from . import logs, pagecache
+
+        logs.connect_signals()
+        pagecache.connect_invalidation()

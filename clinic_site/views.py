@@ -1,0 +1,99 @@
+"""Site-wide views: robots.txt, the health check, local media, CSRF failures."""
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import patch_cache_control
+from django.views.csrf import csrf_failure as default_csrf_failure
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
+from django.views.static import serve
+
+from .site_url import absolute_url
+
+logger = logging.getLogger(__name__)
+
+
+def serve_media(request, path):
+    """Uploaded media in local mode (SERVE_MEDIA); MEDIA_ROOT read per request."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+def csrf_failure(request, reason=""):
+    """A failed CSRF check (usually an expired page) loses nothing typed.
+
+    A view can answer its own failed POSTs with a `csrf_failure_response(request)`
+    class method (the enquiry form comes back filled in as sent); anything
+    else gets the plain 403 page.
+    """
+    if request.method == "POST":
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            match = None
+        view_class = getattr(match.func, "view_class", None) if match else None
+        handler = getattr(view_class, "csrf_failure_response", None)
+        if handler is not None:
+            return handler(request)
+    return default_csrf_failure(request, reason=reason, template_name="403_csrf.html")
+
+
+@csrf_exempt
+@require_safe
+def robots_txt(request):
+    """Names the sitemap's absolute address and keeps crawlers out of admin.
+
+    A custom DJANGO_ADMIN_URL is not published here (that would undo it);
+    admin pages carry `X-Robots-Tag: noindex, nofollow` whatever the path.
+    """
+    lines = ["User-agent: *"]
+    if settings.ADMIN_URL == "admin/":  # the default: no secret to keep
+        lines.append("Disallow: /admin/")
+    lines += [
+        "",
+        f"Sitemap: {absolute_url(reverse('sitemap'))}",
+    ]
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
+
+
+@csrf_exempt
+@never_cache
+@require_safe
+def healthz(request):
+    """200 when the database and the cache both answer, 503 when either fails.
+
+    Plain text, no session, no template: for load balancers and monitoring.
+    """
+    failed = []
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        logger.error("Health check: database failed: %s", type(exc).__name__)
+        failed.append("database")
+    try:
+        # A key of its own, so checks running at once never disagree.
+        key = f"healthz:{uuid.uuid4().hex}"
+        cache.set(key, "ok", 10)
+        if cache.get(key) != "ok":
+            raise LookupError("the cache did not keep a value")
+        cache.delete(key)
+    except Exception as exc:
+        logger.error("Health check: cache failed: %s", type(exc).__name__)
+        failed.append("cache")
+    if failed:
+        return HttpResponse(
+            f"unavailable: {', '.join(failed)}\n",
+            content_type="text/plain",
+            status=503,
+        )
+    return HttpResponse("ok\n", content_type="text/plain")

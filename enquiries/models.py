@@ -1,0 +1,141 @@
+from django.db import models
+from django.db.models import Q
+
+from treatments.models import Treatment
+
+
+class EnquiryStatus(models.TextChoices):
+    NEW = "new", "New"
+    CONTACTED = "contacted", "Contacted"
+    CLOSED = "closed", "Closed"
+
+
+class ContactMethod(models.TextChoices):
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+
+
+class Enquiry(models.Model):
+    """What a patient sent through the enquiry form. Personal health data:
+    never put its message, phone or name into an email, a log line or a URL."""
+
+    Status = EnquiryStatus
+    ContactMethod = ContactMethod
+    # What the patient fills in, in the order of the form.
+    PATIENT_FIELDS = [
+        "name",
+        "email",
+        "phone",
+        "preferred_contact",
+        "treatment",
+        "message",
+    ]
+
+    reference = models.CharField(
+        max_length=12,
+        unique=True,
+        editable=False,
+        help_text="Given to the patient on the thanks page; quote it on the phone.",
+    )
+    submission_token = models.UUIDField(
+        unique=True,
+        null=True,
+        editable=False,
+        help_text="One per form shown, so a double-clicked submit saves once.",
+    )
+    name = models.CharField(max_length=100)
+    email = models.EmailField(max_length=254)
+    phone = models.CharField(max_length=30, blank=True)
+    preferred_contact = models.CharField(
+        "preferred contact method",
+        max_length=5,
+        choices=ContactMethod.choices,
+        default=ContactMethod.EMAIL,
+    )
+    treatment = models.ForeignKey(
+        Treatment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enquiries",
+        help_text="The treatment the patient asked about, if any. Kept empty "
+        "if that treatment is deleted.",
+    )
+    message = models.TextField(max_length=5000)
+    consent_given = models.BooleanField(default=False)
+    consent_given_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=EnquiryStatus.choices, default=EnquiryStatus.NEW
+    )
+    staff_notes = models.TextField(
+        blank=True, help_text="Internal notes; never shown to the patient."
+    )
+    created_at = models.DateTimeField("received", auto_now_add=True)
+    notification_sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the clinic was emailed about this enquiry; empty while "
+        "the email is still to be sent.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "enquiry"
+        verbose_name_plural = "enquiries"
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="enquiry_status_idx"),
+            models.Index(fields=["-created_at"], name="enquiry_created_idx"),
+            models.Index(
+                fields=["notification_sent_at"],
+                name="enquiry_unsent_idx",
+                condition=Q(notification_sent_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=EnquiryStatus.values),
+                name="enquiry_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(preferred_contact__in=ContactMethod.values),
+                name="enquiry_preferred_contact_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(consent_given=True, consent_given_at__isnull=False),
+                name="enquiry_consent_recorded",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Enquiry {self.reference}"
+
+
+class SubmissionCount(models.Model):
+    """Accepted enquiries per client per time window, for the rate limit.
+
+    Counted in the database, in the same transaction as the enquiry itself, so
+    every gunicorn worker and every host shares one exact count and a failed
+    save never uses up a patient's allowance. The key is a keyed hash of the
+    client's IP address, never the address itself.
+    """
+
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-window_start"]
+        verbose_name = "submission count"
+        verbose_name_plural = "submission counts"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "window_start"], name="submissioncount_unique_window"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.count} since {self.window_start:%Y-%m-%d %H:%M}"
+
+
+# Neither model is registered with django-reversion: patients' messages must
+# never be copied into history tables.
