@@ -1,0 +1,259 @@
+"""An install from before the one-app-per-feature split upgrades in place.
+
+The database is taken back to the last migration of the single `treatments`
+app, filled the way that code filled it (content with history, enquiries with
+staff notes, rate-limit counts, staff in both groups, admin log entries, a
+login lockout record), then migrated to the head. Every row must come through
+unchanged, history must still restore, and permissions must still apply.
+Runs on SQLite and, in CI's second pass, on PostgreSQL.
+"""
+
+import datetime
+import uuid
+
+import pytest
+from django.core import serializers
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+OLD = ("treatments", "0005_treatment_name_ci_and_review_message")
+NEW_APPS = ("clinic", "enquiries")
+MOVED = {"enquiry": "enquiries", "submissioncount": "enquiries"}
+MOVED_CLINIC = {"clinicdetails": "clinic"}
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def migrate_to(targets):
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    return MigrationExecutor(connection).loader
+
+
+def head_nodes(loader):
+    return loader.graph.leaf_nodes()
+
+
+def old_state_apps(loader):
+    nodes = [n for n in head_nodes(loader) if n[0] not in {*NEW_APPS, "treatments"}]
+    return loader.project_state([*nodes, OLD], at_end=True).apps
+
+
+def fields_of(obj, *exclude):
+    return {
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if f.attname not in exclude
+    }
+
+
+def fill_old_database(apps):
+    """What the code before the split left behind after some use."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Group = apps.get_model("auth", "Group")
+    User = apps.get_model("auth", "User")
+    Treatment = apps.get_model("treatments", "Treatment")
+    TreatmentPoint = apps.get_model("treatments", "TreatmentPoint")
+    ClinicDetails = apps.get_model("treatments", "ClinicDetails")
+    Enquiry = apps.get_model("treatments", "Enquiry")
+    SubmissionCount = apps.get_model("treatments", "SubmissionCount")
+    Revision = apps.get_model("reversion", "Revision")
+    Version = apps.get_model("reversion", "Version")
+    LogEntry = apps.get_model("admin", "LogEntry")
+    AccessAttempt = apps.get_model("axes", "AccessAttempt")
+
+    now = timezone.now()
+    editor = User.objects.create(username="editor", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Content editors"))
+    handler = User.objects.create(username="handler", is_staff=True)
+    handler.groups.add(Group.objects.get(name="Enquiry handlers"))
+
+    treatment = Treatment.objects.create(
+        name="Dry needling",
+        slug="dry-needling",
+        summary="Fine needles into trigger points.",
+        overview="Overview text.",
+        how_it_works="How it works text.",
+        status="published",
+        last_reviewed=datetime.date(2026, 1, 15),
+        next_review_due=datetime.date(2027, 1, 15),
+        reviewed_by="A. Example, physiotherapist",
+    )
+    other = Treatment.objects.create(
+        name="Other therapy", slug="other", summary="S.", overview="O.",
+        how_it_works="H.", status="draft",
+    )  # fmt: skip
+    treatment.related.add(other)
+    point = TreatmentPoint.objects.create(
+        treatment=treatment, section="benefits", text="Shipped benefit", order=0
+    )
+    TreatmentPoint.objects.create(
+        treatment=treatment,
+        section="side_effects",
+        text="Not suitable for some",
+        order=3,
+        is_contraindication=True,
+    )
+    clinic = ClinicDetails.objects.create(
+        pk=1,
+        name="Example Clinic",
+        phone="01632 960000",
+        email="enquiries@clinic.example",
+        enquiry_notification_email="staff@clinic.example",
+        address="1 Example Street\nExampletown",
+        opening_hours="Monday to Friday: 9am to 5pm",
+        urgent_care_notice="Not for emergencies. Call 999.",
+    )
+
+    # History as django-reversion wrote it: a treatment's revision holds its
+    # points; clinic details have a revision of their own.
+    for obj, follows in [(treatment, [point]), (clinic, [])]:
+        revision = Revision.objects.create(
+            date_created=now, user=editor, comment="Initial version"
+        )
+        for item in [obj, *follows]:
+            Version.objects.create(
+                revision=revision,
+                object_id=str(item.pk),
+                content_type=ContentType.objects.get_for_model(item),
+                db="default",
+                format="json",
+                serialized_data=serializers.serialize("json", [item]),
+                object_repr=str(item),
+            )
+
+    enquiry = Enquiry.objects.create(
+        reference="ABCD-EFGH",
+        submission_token=uuid.uuid4(),
+        name="Pat Patient",
+        email="pat@example.com",
+        phone="01632 960001",
+        preferred_contact="phone",
+        treatment=treatment,
+        message="My knee hurts on the stairs.",
+        consent_given=True,
+        consent_given_at=now,
+        status="contacted",
+        staff_notes="Called back on Tuesday.",
+        notification_sent_at=now,
+    )
+    Enquiry.objects.create(
+        reference="JKMN-PQRS",
+        name="Sam Sender",
+        email="sam@example.com",
+        message="General question.",
+        consent_given=True,
+        consent_given_at=now,
+    )
+    SubmissionCount.objects.create(key="a" * 64, window_start=now, count=3)
+    LogEntry.objects.create(
+        user=handler,
+        content_type=ContentType.objects.get_for_model(enquiry),
+        object_id=str(enquiry.pk),
+        object_repr=f"Enquiry {enquiry.reference}",
+        action_flag=2,
+        change_message="Changed status.",
+        action_time=now,
+    )
+    AccessAttempt.objects.create(
+        username="admin",
+        ip_address="192.0.2.1",
+        user_agent="test",
+        failures_since_start=3,
+        get_data="",
+        post_data="",
+        http_accept="*/*",
+        path_info="/admin/login/",
+        attempt_time=now,
+    )
+
+
+def snapshot(apps, labels):
+    """Every row of the moved and related tables, by model name."""
+    return {
+        name: sorted(
+            (fields_of(obj) for obj in apps.get_model(label).objects.all()),
+            key=lambda row: row["id"],
+        )
+        for name, label in labels.items()
+    }
+
+
+OLD_LABELS = {
+    "treatment": "treatments.Treatment",
+    "point": "treatments.TreatmentPoint",
+    "clinic": "treatments.ClinicDetails",
+    "enquiry": "treatments.Enquiry",
+    "count": "treatments.SubmissionCount",
+    "attempt": "axes.AccessAttempt",
+    "logentry": "admin.LogEntry",
+}
+NEW_LABELS = {
+    "treatment": "treatments.Treatment",
+    "point": "treatments.TreatmentPoint",
+    "clinic": "clinic.ClinicDetails",
+    "enquiry": "enquiries.Enquiry",
+    "count": "enquiries.SubmissionCount",
+    "attempt": "axes.AccessAttempt",
+    "logentry": "admin.LogEntry",
+}
+
+
+def permissions_by_group(apps):
+    Group = apps.get_model("auth", "Group")
+    return {
+        group.name: sorted(group.permissions.values_list("pk", "codename"))
+        for group in Group.objects.all()
+    }
+
+
+def test_every_row_history_and_permission_survive_the_split():
+    from django.apps import apps as current_apps
+    from django.contrib.auth.models import User
+    from reversion.models import Version
+
+    from clinic.models import ClinicDetails
+    from enquiries.models import Enquiry
+    from treatments.models import Treatment
+
+    loader = migrate_to([OLD, *[(app, None) for app in NEW_APPS]])
+    old_apps = old_state_apps(loader)
+    fill_old_database(old_apps)
+    before = snapshot(old_apps, OLD_LABELS)
+    before_groups = permissions_by_group(old_apps)
+    versions_before = old_apps.get_model("reversion", "Version").objects.count()
+
+    migrate_to(head_nodes(loader))
+    connection.check_constraints()
+
+    assert snapshot(current_apps, NEW_LABELS) == before
+    assert permissions_by_group(current_apps) == before_groups
+    assert Version.objects.count() == versions_before
+
+    # Permissions still mean what they meant, under the new app labels.
+    editor = User.objects.get(username="editor")
+    handler = User.objects.get(username="handler")
+    assert editor.has_perm("clinic.change_clinicdetails")
+    assert editor.has_perm("treatments.change_treatment")
+    assert not editor.has_perm("enquiries.view_enquiry")
+    assert handler.has_perm("enquiries.change_enquiry")
+    assert not handler.has_perm("clinic.change_clinicdetails")
+
+    # The admin log still points at the enquiry it was about.
+    enquiry = Enquiry.objects.get(reference="ABCD-EFGH")
+    entry = current_apps.get_model("admin", "LogEntry").objects.get()
+    assert entry.get_edited_object() == enquiry
+    assert enquiry.treatment.slug == "dry-needling"
+
+    # History restores, for the moved model and for the one that stayed.
+    clinic = ClinicDetails.load()
+    clinic.phone = "01632 969999"
+    clinic.save()
+    Version.objects.get_for_object(clinic).get().revert()
+    assert ClinicDetails.load().phone == "01632 960000"
+
+    treatment = Treatment.objects.get(slug="dry-needling")
+    treatment.points.filter(section="benefits").update(text="Edited benefit")
+    Version.objects.get_for_object(treatment).get().revision.revert()
+    assert treatment.points.get(section="benefits").text == "Shipped benefit"
