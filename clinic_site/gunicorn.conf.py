@@ -49,7 +49,7 @@ class OneLineAccessLogger(glogging.Logger):
 
     gunicorn logs the decoded path, so `/x%0aFORGED` would start a second,
     forged line (and `%00` would write a NUL). Escaping keeps one request
-    on one line, as every other log line is (treatments.middleware).
+    on one line, as every other log line is (clinic_site.logs).
     """
 
     def atoms(self, resp, req, environ, request_time):

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     # /sitemap.xml, and django-csp's system checks.
     "django.contrib.sitemaps",
     "csp",

@@ -16,7 +16,11 @@ from .models import Enquiry
 # Digits with the usual separators: spaces, +, brackets, dots, dashes.
 PHONE_RE = re.compile(r"^\+?[\d\s().-]+$")
 PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15
-MESSAGE_MAX_LENGTH = Enquiry._meta.get_field("message").max_length
+
+
+def max_length(field_name):
+    """The model's limit for a field: the one source for forms and messages."""
+    return Enquiry._meta.get_field(field_name).max_length
 
 
 class DescribedBoundField(BoundField):
@@ -104,7 +108,8 @@ class EnquiryForm(forms.ModelForm):
         help_texts = {
             "phone": "For example, 01632 960 001 or +44 7700 900 982.",
             "message": "Tell us what you would like to know and, if you want, a "
-            "little about your pain or injury. Up to 5,000 characters.",
+            f"little about your pain or injury. Up to {max_length('message'):,} "
+            "characters.",
         }
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
@@ -118,22 +123,27 @@ class EnquiryForm(forms.ModelForm):
         error_messages = {
             "name": {
                 "required": "Enter your full name",
-                "max_length": "Name must be 100 characters or fewer",
+                "max_length": f"Name must be {max_length('name')} characters or fewer",
             },
             "email": {
                 "required": "Enter your email address",
                 "invalid": "Enter an email address in the correct format, like "
                 "name@example.com",
-                "max_length": "Email address must be 254 characters or fewer",
+                "max_length": f"Email address must be {max_length('email')} "
+                "characters or fewer",
             },
-            "phone": {"max_length": "Phone number must be 30 characters or fewer"},
+            "phone": {
+                "max_length": f"Phone number must be {max_length('phone')} "
+                "characters or fewer"
+            },
             "preferred_contact": {
                 "required": "Select how you would like us to contact you",
                 "invalid_choice": "Select how you would like us to contact you",
             },
             "message": {
                 "required": "Enter your message",
-                "max_length": "Message must be 5,000 characters or fewer",
+                "max_length": f"Message must be {max_length('message'):,} "
+                "characters or fewer",
             },
         }
 
@@ -142,7 +152,6 @@ class EnquiryForm(forms.ModelForm):
         self.fields["treatment"].error_messages["invalid_choice"] = (
             "Select a treatment from the list, or “Not sure”"
         )
-        self.fields["preferred_contact"].choices = Enquiry.ContactMethod.choices
         self.fields["consent"].label = format_html(
             "I agree that {} can store these details and use them to reply to "
             'my enquiry, as described in the <a href="{}">privacy notice</a>.',

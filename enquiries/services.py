@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 # No 0/O, 1/I/L: easy to read out over the phone.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 REFERENCE_ATTEMPTS = 5
+# Rate-limit counts (keyed hashes of addresses) are deleted after this long;
+# the privacy notice says so.
+SUBMISSION_COUNTS_KEPT_DAYS = 1
 
 
 class RateLimitExceeded(Exception):
@@ -176,11 +179,11 @@ def enquiries_notify_pending(*, limit: int = 500) -> tuple[int, int]:
 def enquiries_purge(*, older_than_days: int) -> int:
     """Delete enquiries received more than `older_than_days` ago; return how many.
 
-    Also drops rate-limit counts for windows long past.
+    Also drops rate-limit counts older than SUBMISSION_COUNTS_KEPT_DAYS.
     """
     cutoff = timezone.now() - timedelta(days=older_than_days)
     _, deleted_by_model = Enquiry.objects.filter(created_at__lt=cutoff).delete()
     SubmissionCount.objects.filter(
-        window_start__lt=timezone.now() - timedelta(days=1)
+        window_start__lt=timezone.now() - timedelta(days=SUBMISSION_COUNTS_KEPT_DAYS)
     ).delete()
     return deleted_by_model.get(Enquiry._meta.label, 0)

@@ -104,4 +104,5 @@ class PrivacyView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["retention_days"] = settings.ENQUIRY_RETENTION_DAYS
+        context["counts_kept_days"] = services.SUBMISSION_COUNTS_KEPT_DAYS
         return context

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator
 from django.db import models, transaction
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.utils import timezone
 from reversion.admin import VersionAdmin
 
@@ -21,15 +22,27 @@ from .models import (
 )
 
 
+def marked_for_deletion(form):
+    """Whether a formset form's "Delete" box is ticked."""
+    return bool(getattr(form, "cleaned_data", {}).get(DELETION_FIELD_NAME))
+
+
+class TreatmentPointForm(forms.ModelForm):
+    """A point of the section its inline shows (the section is not a field)."""
+
+    def __init__(self, *args, section=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if section is not None:
+            self.instance.section = section
+
+
 class TreatmentPointFormSet(forms.BaseInlineFormSet):
     """The points of one section. Orders must differ; a blank order goes last."""
 
     section = None  # set by each section's inline
 
-    def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
-        form.instance.section = self.section
-        return form
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "section": self.section}
 
     def clean(self):
         super().clean()
@@ -37,7 +50,7 @@ class TreatmentPointFormSet(forms.BaseInlineFormSet):
             form
             for form in self.forms
             if form.has_changed() or form.instance.pk
-            if not self._should_delete_form(form) and form.is_valid()
+            if not marked_for_deletion(form) and form.is_valid()
         ]
         used = [form.cleaned_data.get("order") for form in kept]
         next_order = max((o for o in used if o is not None), default=-1) + 1
@@ -64,7 +77,7 @@ class TreatmentPointFormSet(forms.BaseInlineFormSet):
             form.instance
             for form in self.initial_forms
             if form.instance.pk
-            and ("order" in form.changed_data or self._should_delete_form(form))
+            and ("order" in form.changed_data or marked_for_deletion(form))
         ]
         for offset, point in enumerate(moving, start=1):
             wanted = point.order
@@ -78,6 +91,7 @@ class TreatmentPointInline(admin.TabularInline):
     """One inline per section, in page order (see `section_inlines()`)."""
 
     model = TreatmentPoint
+    form = TreatmentPointForm
     formset = TreatmentPointFormSet
     extra = 0
     fields = ["order", "text", "is_contraindication"]
@@ -140,10 +154,14 @@ class RelatedTreatmentsField(forms.ModelMultipleChoiceField):
 
     own_pk = None  # set by TreatmentAdminForm for an existing treatment
 
-    def _check_values(self, value):
-        if self.own_pk is not None and str(self.own_pk) in {str(v) for v in value}:
+    def clean(self, value):
+        if (
+            self.own_pk is not None
+            and isinstance(value, list | tuple)
+            and str(self.own_pk) in {str(v) for v in value}
+        ):
             raise ValidationError(TREATMENT_RELATED_TO_ITSELF, code="related_to_itself")
-        return super()._check_values(value)
+        return super().clean(value)
 
 
 class TreatmentAdminForm(forms.ModelForm):
@@ -240,19 +258,19 @@ class TreatmentAdmin(CheckedSelectionMixin, VersionAdmin):
             obj.image_renditions = {}
         super().save_model(request, obj, form, change)
 
-    def _reversion_revisionform_view(self, request, version, *args, **kwargs):
+    def revision_view(self, request, object_id, version_id, extra_context=None):
         # Restoring a version from before a reordering saves each point with
         # its old order while another point may still hold it (the unique
         # constraint stops that, and on GET reversion mutes signals). So this
         # treatment's points first move above ORDER_MAX, in one transaction
         # with the restore, kept only if the restore put every point back.
-        points = TreatmentPoint.objects.filter(treatment_id=version.object_id)
-        with transaction.atomic(using=version.db):
+        points = TreatmentPoint.objects.filter(treatment_id=object_id)
+        with transaction.atomic():
             for offset, point in enumerate(points.order_by("pk"), start=1):
                 point.order = TreatmentPoint.ORDER_MAX + offset
                 point.save(update_fields=["order"])
-            response = super()._reversion_revisionform_view(
-                request, version, *args, **kwargs
+            response = super().revision_view(
+                request, object_id, version_id, extra_context
             )
             moved_only = points.filter(order__gt=TreatmentPoint.ORDER_MAX).exists()
             if request.method != "POST" or moved_only:
@@ -267,19 +285,18 @@ class TreatmentAdmin(CheckedSelectionMixin, VersionAdmin):
 
     @admin.action(description="Publish selected treatments", permissions=["change"])
     def publish(self, request, queryset):
-        self._set_status(request, queryset, Treatment.Status.PUBLISHED)
+        self._set_status(request, queryset, Treatment.Status.PUBLISHED, "published")
 
     @admin.action(
         description="Make selected treatments drafts (hide them)",
         permissions=["change"],
     )
     def unpublish(self, request, queryset):
-        self._set_status(request, queryset, Treatment.Status.DRAFT)
+        self._set_status(request, queryset, Treatment.Status.DRAFT, "draft")
 
-    def _set_status(self, request, queryset, status):
+    def _set_status(self, request, queryset, status, label):
         # One by one through save(), never queryset.update(): post_save signals
         # (cache invalidation, history) must see every change.
-        label = Treatment.Status(status).label.split(" (")[0].lower()
         changed = 0
         with reversion.create_revision():
             reversion.set_user(request.user)

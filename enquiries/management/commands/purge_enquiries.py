@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.conf import settings
+from django.core.management.base import BaseCommand
 
 from enquiries.services import enquiries_purge
 
@@ -12,8 +13,8 @@ def positive_int(value):
 
 class Command(BaseCommand):
     help = (
-        "Delete enquiries received more than DAYS days ago, for the retention "
-        "period the privacy page states (DJANGO_ENQUIRY_RETENTION_DAYS)."
+        "Delete enquiries received more than DAYS days ago: by default the "
+        "retention period the privacy page states (DJANGO_ENQUIRY_RETENTION_DAYS)."
     )
 
     def add_arguments(self, parser):
@@ -21,13 +22,14 @@ class Command(BaseCommand):
             "--older-than",
             dest="days",
             type=positive_int,
-            required=True,
+            default=None,
             metavar="DAYS",
-            help="Delete enquiries received more than this many days ago (1 or more).",
+            help="Delete enquiries received more than this many days ago (1 or "
+            "more; default: DJANGO_ENQUIRY_RETENTION_DAYS).",
         )
 
     def handle(self, *args, days, **options):
-        if days < 1:  # pragma: no cover - argparse has already refused it
-            raise CommandError("--older-than must be 1 or more")
+        if days is None:
+            days = settings.ENQUIRY_RETENTION_DAYS
         deleted = enquiries_purge(older_than_days=days)
         self.stdout.write(f"Deleted {deleted} enquiries older than {days} days.")
