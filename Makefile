@@ -6,23 +6,40 @@ PIP := $(PY) -m pip
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test lint format setup install install-dev node-tools css audit screenshots superuser clean bench
+.PHONY: run dev test lint format setup install install-dev lock node-tools css audit screenshots superuser clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-# Reinstall only when the requirements change.
+# Reinstall only when the lock files change. --require-hashes: every package,
+# transitive ones included, must match the hash in the lock (see `make lock`).
 $(VENV)/.installed: requirements.txt | $(VENV)/bin/python
-	$(PIP) install --quiet -r requirements.txt
+	$(PIP) install --quiet --require-hashes -r requirements.txt
 	touch $@
 
+# requirements-dev.txt holds the runtime packages too, at the same versions.
 $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
-	$(PIP) install --quiet -r requirements-dev.txt
+	$(PIP) install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
 
+## install: the runtime packages from requirements.txt, hashes checked
 install: $(VENV)/.installed
+## install-dev: the runtime, test, lint and lock tools from requirements-dev.txt, hashes checked
 install-dev: $(VENV)/.installed-dev
+
+# Index and find-links options are left out of the lock files: they belong to
+# the machine that compiles, not to the project. Existing pins are kept; to move
+# a transitive one: make lock LOCK_ARGS="--upgrade-package NAME".
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet \
+	--generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(LOCK_ARGS)
+
+## lock: recompile requirements.txt and requirements-dev.txt (with hashes) from the .in files
+lock: install-dev
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
+
 
 # Node tools for the browser tests and audits only (axe-core, vnu-jar,
 # Lighthouse, PurgeCSS), pinned in package-lock.json. --ignore-scripts: vnu-jar's
