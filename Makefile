@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test lint format setup install install-dev lock node-tools css audit screenshots superuser clean bench
+.PHONY: run dev test lint format setup install install-dev lock hooks node-tools css audit screenshots superuser clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quie
 lock: install-dev
 	$(PIP_COMPILE) --output-file requirements.txt requirements.in
 	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
+
+## hooks: run ruff and djhtml before each git commit (pre-commit install)
+hooks: install-dev
+	$(VENV)/bin/pre-commit install
 
 
 # Node tools for the browser tests and audits only (axe-core, vnu-jar,
