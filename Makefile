@@ -6,7 +6,11 @@ PIP := $(PY) -m pip
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test lint format setup install install-dev lock hooks node-tools css audit screenshots superuser clean bench
+.PHONY: help run dev test lint format setup install install-dev lock hooks node-tools css audit screenshots superuser clean reset-local-data bench
+
+## help: list these targets
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +48,6 @@ lock: install-dev
 hooks: install-dev
 	$(VENV)/bin/pre-commit install
 
-
 # Node tools for the browser tests and audits only (axe-core, vnu-jar,
 # Lighthouse, PurgeCSS), pinned in package-lock.json. --ignore-scripts: vnu-jar's
 # install script would download a Java runtime; the system Java is used instead.
@@ -64,7 +67,7 @@ setup: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py clear_public_pages
 
-## run: serve the site with gunicorn on http://127.0.0.1:$(PORT) (DEBUG off)
+## run: set up, then serve the site with gunicorn on http://127.0.0.1:8000 (PORT=8080 make run: another port; DEBUG off)
 run: setup
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"
 	$(VENV)/bin/gunicorn -c clinic_site/gunicorn.conf.py clinic_site.wsgi
@@ -112,5 +115,21 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/djhtml templates
 
+## clean: delete what can be rebuilt (venv, node_modules, caches, collected static files); keeps the database, secret key and media
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis test-results \
+		var/static var/cache var/lighthouse
+	find . -name __pycache__ -type d -not -path './.git/*' -prune -exec rm -rf {} +
+
+# The embedded defaults' state in var/: kept apart from `clean` because none of
+# it can be rebuilt (staff edits, enquiries, uploaded images, the key that
+# signs sessions). DJANGO_VAR_DIR and DATABASE_URL elsewhere are not touched.
+LOCAL_DATA := var/db.sqlite3 var/db.sqlite3-* var/secret_key var/media
+
+## reset-local-data: DELETE var/db.sqlite3*, var/secret_key and var/media (lists them, asks; CONFIRM=yes skips the question)
+reset-local-data:
+	@echo "This deletes, for good:"
+	@for f in $(LOCAL_DATA); do if [ -e "$$f" ]; then echo "  $$f"; fi; done
+	@[ "$(CONFIRM)" = yes ] || { printf 'Type "yes" to delete them: '; read answer; \
+		[ "$$answer" = yes ] || { echo "Nothing deleted."; exit 1; }; }
+	rm -rf $(LOCAL_DATA)
