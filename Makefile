@@ -94,11 +94,11 @@ css: node-tools
 
 ## audit: Lighthouse (mobile + desktop) on gunicorn with production settings; fails below 100
 audit: install node-tools
-	$(PY) -m tests.e2e.audit
+	$(PY) -m scripts.audit
 
 ## screenshots: PNGs of the main pages at 1280 px and 375 px into docs/screenshots/
 screenshots: install-dev
-	$(PY) -m tests.e2e.screenshots
+	$(PY) -m scripts.screenshots
 
 ## test: lint, then the whole pytest suite (browser tests included; see tests/e2e)
 test: lint node-tools
