@@ -19,8 +19,6 @@ from django.utils import timezone
 
 OLD = ("treatments", "0005_treatment_name_ci_and_review_message")
 NEW_APPS = ("clinic", "enquiries")
-MOVED = {"enquiry": "enquiries", "submissioncount": "enquiries"}
-MOVED_CLINIC = {"clinicdetails": "clinic"}
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -189,14 +187,12 @@ OLD_LABELS = {
     "attempt": "axes.AccessAttempt",
     "logentry": "admin.LogEntry",
 }
+# Where each model lives after the split.
 NEW_LABELS = {
-    "treatment": "treatments.Treatment",
-    "point": "treatments.TreatmentPoint",
+    **OLD_LABELS,
     "clinic": "clinic.ClinicDetails",
     "enquiry": "enquiries.Enquiry",
     "count": "enquiries.SubmissionCount",
-    "attempt": "axes.AccessAttempt",
-    "logentry": "admin.LogEntry",
 }
 
 
