@@ -1,6 +1,6 @@
 """Queries and time per page with 1,000 treatments and 100,000 enquiries.
 
-    .venv/bin/python bench/scale.py [--treatments 1000] [--enquiries 100000]
+    .venv/bin/python -m bench.scale [--treatments 1000] [--enquiries 100000]
 
 Builds a temporary SQLite database (deleted afterwards), then requests each
 page in-process with Django's test client: 5 renders with the page cache
@@ -13,7 +13,6 @@ import os
 import secrets
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 import warnings
@@ -24,7 +23,6 @@ RUNS = 5
 
 
 def setup_django(var):
-    sys.path.insert(0, str(ROOT))
     for name in ("DATABASE_URL", "CACHE_URL"):
         os.environ.pop(name, None)
     os.environ.update(

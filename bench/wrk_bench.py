@@ -2,7 +2,7 @@
 against a static file of the same size (the practical ceiling), 15 s each,
 alternating, twice. Prints requests/s, latency p50/p99 and page/static ratios.
 
-    .venv/bin/python bench/wrk_bench.py [--seconds 15] [--connections 16]
+    .venv/bin/python -m bench.wrk_bench [--seconds 15] [--connections 16]
 
 No Accept-Encoding is sent, so the page and the static file travel the same
 number of bytes (Django does not compress HTML; a CDN would).
@@ -28,9 +28,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from scripts.server import free_port, stop
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tests.e2e.server import free_port, stop  # noqa: E402 (one place for both)
 
 PY = sys.executable
 PAGE = "/treatments/dry-needling/"

@@ -78,12 +78,13 @@ def form_data(response, form_id):
 
 # Browser tests (tests/e2e) need Debian's Chromium. Without it, on a developer
 # machine, they are left out with one line saying how to install it; under
-# CI=true they run and fail (tests/e2e/tools.py: require_chromium).
+# CI=true they run and fail (tests/helpers.py: require_chromium).
 _browser_tests_left_out = []
 
 
 def pytest_ignore_collect(collection_path, config):
-    from tests.e2e.tools import CHROMIUM, IN_CI
+    from scripts.browser import CHROMIUM
+    from tests.helpers import IN_CI
 
     is_e2e = collection_path.name == "e2e" and collection_path.parent.name == "tests"
     if is_e2e and not CHROMIUM.exists() and not IN_CI:

@@ -2,7 +2,8 @@
 
 import subprocess
 
-from tests.e2e.tools import PURGECSS, ROOT, require_node_tool
+from scripts.browser import PURGECSS, ROOT
+from tests.helpers import require_node_tool
 
 SUBSET = ROOT / "static" / "css" / "bootstrap.purged.css"
 

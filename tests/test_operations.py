@@ -198,7 +198,7 @@ def test_gunicorn_names_no_server_or_version(monkeypatch):
 
 
 def test_gunicorn_access_log_keeps_a_forged_path_on_one_line():
-    from tests.e2e.server import running_site
+    from scripts.server import running_site
 
     with running_site(production=False) as (base, _env, tmp):
         port = int(base.rsplit(":", 1)[1])

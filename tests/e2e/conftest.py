@@ -1,8 +1,9 @@
 """Browser fixtures: Debian's Chromium driven by Playwright against live_server.
 
-The browser reaches 127.0.0.1 only: it starts with BROWSER.md's flags, and a
-route handler aborts (and records) every request to any other host; each test
-then asserts that none was made.
+The browser reaches 127.0.0.1 only: it starts with flags that keep it from
+calling any host of its own accord (scripts/browser.py), and a route handler
+aborts (and records) every request to any other host; each test then asserts
+that none was made.
 """
 
 import os
@@ -11,7 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 
-from tests.e2e.tools import CHROMIUM, CHROMIUM_FLAGS, loopback_only, require_chromium
+from scripts.browser import CHROMIUM, CHROMIUM_FLAGS, loopback_only
+from tests.helpers import require_chromium
 
 # pytest-django's live_server listens on this address (default: "localhost").
 os.environ["DJANGO_LIVE_TEST_SERVER_ADDRESS"] = "127.0.0.1"

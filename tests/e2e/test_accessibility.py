@@ -2,8 +2,9 @@
 
 import pytest
 
+from scripts.browser import AXE_JS
 from tests.e2e.pages import PAGE_NAMES, open_page
-from tests.e2e.tools import AXE_JS, require_node_tool
+from tests.helpers import require_node_tool
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 

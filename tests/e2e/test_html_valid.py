@@ -4,8 +4,9 @@ import json
 import shutil
 import subprocess
 
+from scripts.browser import VNU_JAR
 from tests.e2e.pages import PAGE_NAMES, open_page
-from tests.e2e.tools import VNU_JAR, require_java, require_node_tool
+from tests.helpers import require_java, require_node_tool
 
 
 def test_every_page_is_valid_html(new_context, site, tmp_path):

@@ -1,6 +1,6 @@
 """The guard every browser test relies on: nothing but 127.0.0.1 is reached."""
 
-from tests.e2e.tools import loopback_only
+from scripts.browser import loopback_only
 
 
 def test_requests_to_other_hosts_are_aborted_and_noted(browser, site):

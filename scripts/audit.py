@@ -1,4 +1,6 @@
-"""`make audit`: Lighthouse (mobile and desktop) against gunicorn, production-like.
+"""Lighthouse (mobile and desktop) against gunicorn, production-like.
+
+    python -m scripts.audit        (what `make audit` runs)
 
 Starts gunicorn with DJANGO_ENV=production and DEBUG off on a free 127.0.0.1
 port, over a throwaway SQLite database with the shipped content, and fails
@@ -16,10 +18,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.server import running_site
-from tests.e2e.tools import CHROMIUM, CHROMIUM_FLAGS, NODE_MODULES, ROOT
+from scripts.browser import CHROMIUM, CHROMIUM_FLAGS, LIGHTHOUSE, ROOT
+from scripts.server import running_site
 
-LIGHTHOUSE = NODE_MODULES / ".bin" / "lighthouse"
 PAGES = {
     "home": "/",
     "treatment": "/treatments/dry-needling/",
@@ -49,7 +50,7 @@ def lighthouse(url, preset, report, profile):
     # that is no score, so it is tried again, three times at most.
     for attempt in range(1, LIGHTHOUSE_ATTEMPTS + 1):
         report.unlink(missing_ok=True)
-        done = subprocess.run(  # noqa: S603
+        done = subprocess.run(
             command,
             env={**os.environ, "CHROME_PATH": str(CHROMIUM)},
             check=False,

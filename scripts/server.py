@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.e2e.tools import ROOT
+from scripts.browser import ROOT
 
 
 def free_port():
@@ -53,9 +53,7 @@ def server_env(var_dir, port, *, production):
 
 
 def manage(env, *args):
-    subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True
-    )
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
 def wait_until_up(url, server):
@@ -89,7 +87,7 @@ def running_site(*, production, setup=(), extra_env=None):
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         for args in setup:
             manage(env, *args)
-        server = subprocess.Popen(  # noqa: S603
+        server = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
                 "-c",

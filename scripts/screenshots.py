@@ -1,4 +1,6 @@
-"""`make screenshots`: PNGs of the main pages at desktop and phone widths.
+"""PNGs of the main pages at desktop and phone widths.
+
+    python -m scripts.screenshots  (what `make screenshots` runs)
 
 Writes docs/screenshots/<page>-<desktop|phone>.png from gunicorn (local
 settings, DEBUG off) with the shipped content, in Debian's Chromium, which
@@ -10,8 +12,8 @@ import sys
 
 from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.server import running_site
-from tests.e2e.tools import CHROMIUM, CHROMIUM_FLAGS, ROOT, loopback_only
+from scripts.browser import CHROMIUM, CHROMIUM_FLAGS, ROOT, loopback_only
+from scripts.server import running_site
 
 OUT = ROOT / "docs" / "screenshots"
 WIDTHS = {"desktop": (1280, 900), "phone": (375, 812)}
