@@ -43,14 +43,6 @@ class ClinicDetails(models.Model):
         """The clinic's details, or None before the fixture is loaded."""
         return cls.objects.filter(pk=cls.SINGLETON_PK).first()
 
-    def address_lines(self):
-        return [line.strip() for line in self.address.splitlines() if line.strip()]
-
-    def opening_hours_lines(self):
-        return [
-            line.strip() for line in self.opening_hours.splitlines() if line.strip()
-        ]
-
 
 # History (django-reversion): every admin change is recorded and restorable.
 reversion.register(ClinicDetails)

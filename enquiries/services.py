@@ -37,7 +37,7 @@ class RateLimitExceeded(Exception):
     """The client has sent as many enquiries as the limit allows for now."""
 
 
-def new_reference() -> str:
+def _new_reference() -> str:
     chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"{chars[:4]}-{chars[4:]}"
 
@@ -92,7 +92,7 @@ def enquiry_create(
             with transaction.atomic():
                 _count_submission(client, now)
                 enquiry = Enquiry.objects.create(
-                    reference=new_reference(),
+                    reference=_new_reference(),
                     submission_token=submission_token,
                     name=name,
                     email=email,

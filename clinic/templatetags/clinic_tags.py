@@ -7,6 +7,12 @@ from clinic_site.structured_data import json_ld
 register = template.Library()
 
 
+@register.filter
+def lines(text):
+    """The non-blank lines of a multi-line field (address, opening hours)."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 @register.simple_tag(takes_context=True)
 def clinic_json_ld(context):
     """MedicalClinic: name, address, telephone, opening hours (home page).
@@ -25,9 +31,9 @@ def clinic_json_ld(context):
         "email": clinic.email,
         "address": {
             "@type": "PostalAddress",
-            "streetAddress": ", ".join(clinic.address_lines()),
+            "streetAddress": ", ".join(lines(clinic.address)),
         },
         # As staff wrote them (e.g. "Monday to Friday: 8:30am to 6pm").
-        "openingHours": clinic.opening_hours_lines(),
+        "openingHours": lines(clinic.opening_hours),
     }
     return json_ld(data)
