@@ -91,7 +91,7 @@ class PublicPageCacheMiddleware:
             return response
         if key is not None:
             response["Last-Modified"] = http_date(store.version_time(version))
-            store.store(key, (version, response.content, dict(response.items())))
+            store.save_page(key, (version, response.content, dict(response.items())))
         if request.method == "HEAD":
             response.content = b""  # Content-Length stays the page's
         return _conditional(request, response)

@@ -74,7 +74,7 @@ def lookup(path):
     return key, version, entry
 
 
-def store(key, entry):
+def save_page(key, entry):
     try:
         cache.set(key, entry, settings.PUBLIC_PAGE_CACHE_SECONDS)
     except Exception as exc:
