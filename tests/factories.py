@@ -76,18 +76,3 @@ class EnquiryFactory(factory.django.DjangoModelFactory):
     message = "My knee hurts when I climb stairs."
     consent_given = True
     consent_given_at = factory.LazyFunction(timezone.now)
-
-
-def valid_enquiry_data(**overrides):
-    """POST data for a valid enquiry form."""
-    data = {
-        "name": "Pat Patient",
-        "email": "pat@example.com",
-        "phone": "",
-        "preferred_contact": "email",
-        "treatment": "",
-        "message": "Could dry needling help my sore shoulder?",
-        "consent": "on",
-    }
-    data.update(overrides)
-    return data

@@ -1,15 +1,179 @@
-"""Helpers shared by the test modules. Fixtures and hooks live in conftest.py,
-factories in factories.py; test modules import nothing from either but these."""
+"""Helpers shared by the test modules.
+
+Fixtures and hooks live in conftest.py, factories in factories.py. A test
+module imports helpers from here only, never from conftest or another test.
+"""
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
+from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
+from django.urls import reverse
 
 from scripts.browser import CHROMIUM
+from treatments.models import Section
 
-# Browser tools ---------------------------------------------------------------
+# Pages -------------------------------------------------------------------------
+
+
+def soup(response):
+    """Parse a response's HTML for structural assertions."""
+    return BeautifulSoup(response.content.decode(), "html.parser")
+
+
+def form_data(response, form_id):
+    """What a browser would POST from the form `form_id` of a page, untouched.
+
+    Lets admin tests change one field of a real change form (inline
+    management forms included) instead of rebuilding it by hand.
+    """
+    form = soup(response).find("form", id=form_id)
+    assert form is not None, f"no form #{form_id}"
+    data = {}
+    for element in form.find_all(["input", "select", "textarea"]):
+        name = element.get("name")
+        if not name or "__prefix__" in name:
+            continue
+        if element.name == "textarea":
+            value = element.text
+            values = [value[1:] if value.startswith("\n") else value]
+        elif element.name == "select":
+            options = element.find_all("option")
+            values = [o.get("value", "") for o in options if o.has_attr("selected")]
+            if not values and options and not element.has_attr("multiple"):
+                values = [options[0].get("value", "")]
+        else:
+            kind = element.get("type", "text")
+            if kind in ("submit", "button", "file", "image", "reset"):
+                continue
+            if kind in ("checkbox", "radio") and not element.has_attr("checked"):
+                continue
+            values = [element.get("value", "on" if kind == "checkbox" else "")]
+        data.setdefault(name, []).extend(values)
+    return {name: v[0] if len(v) == 1 else v for name, v in data.items()}
+
+
+# Admin -------------------------------------------------------------------------
+
+TREATMENT_CHANGELIST = "/admin/treatments/treatment/"
+ENQUIRY_CHANGELIST = "/admin/enquiries/enquiry/"
+
+
+def admin_change_url(obj):
+    opts = obj._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+
+
+def post_change(client, target, **changes):
+    """Send an admin change form back as a browser would, with `changes` made.
+
+    `target` is a model instance (its change page) or the URL of any admin
+    page that shows a change form: add, a history version, recover. Every
+    field the test does not name goes back as the page showed it.
+    """
+    url = target if isinstance(target, str) else admin_change_url(target)
+    page = client.get(url)
+    assert page.status_code == 200, f"GET {url} answered {page.status_code}"
+    form = soup(page).select_one("#content-main form[id$=_form]")
+    assert form is not None, f"no change form on {url}"
+    data = form_data(page, form["id"])
+    data.update(changes)
+    return client.post(url, data)
+
+
+def inline_prefix(section):
+    """Admin prefixes the six point inlines points, points-2 ... points-6."""
+    index = Section.values.index(section) + 1
+    return "points" if index == 1 else f"points-{index}"
+
+
+def field_errors(response, field):
+    """The error messages admin shows on one field's row."""
+    row = soup(response).select_one(f".field-{field}")
+    errors = row.select(".errorlist li") if row else []
+    return [error.text for error in errors]
+
+
+# Enquiries ---------------------------------------------------------------------
+
+
+def valid_enquiry_data(**overrides):
+    """POST data for a valid enquiry form."""
+    data = {
+        "name": "Pat Patient",
+        "email": "pat@example.com",
+        "phone": "",
+        "preferred_contact": "email",
+        "treatment": "",
+        "message": "Could dry needling help my sore shoulder?",
+        "consent": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+class FailingBackend(BaseEmailBackend):
+    """An email backend that behaves like an SMTP server that is down."""
+
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("[Errno 111] Connection refused")
+
+
+# Services down -----------------------------------------------------------------
+
+# Redis that is down: nothing listens on loopback port 1, so connecting fails
+# at once. Set as settings.CACHES to test the site without its cache.
+CLOSED_PORT_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+
+
+# Settings in a fresh process ---------------------------------------------------
+
+CHECK = "import django; django.setup(); from django.conf import settings; "
+
+
+def settings_env(tmp_path, **env_vars):
+    """This process's environment without the site's variables, plus env_vars."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "CACHE_URL", "EMAIL_URL"))
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "clinic_site.settings",
+            "DJANGO_VAR_DIR": str(tmp_path),
+            **env_vars,
+        }
+    )
+    return env
+
+
+def run_settings(tmp_path, code, **env_vars):
+    """Run `code` after django.setup() in a new Python with only `env_vars` set."""
+    env = settings_env(tmp_path, **env_vars)
+    return subprocess.run(
+        [sys.executable, "-c", CHECK + code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+# Browser tests -----------------------------------------------------------------
 # On a developer machine a missing tool skips the tests that need it, with one
 # line saying how to install it. Under CI=true a missing tool is a failure.
 
@@ -49,3 +213,55 @@ def require_java() -> None:
         "Java (for the Nu HTML Checker)",
         "install it with `sudo apt-get install default-jre-headless`",
     )
+
+
+# The pages every browser audit covers, reached the way a visitor reaches them.
+PAGE_NAMES = [
+    "home",
+    "list",
+    "treatment",
+    "enquiry",
+    "enquiry-errors",
+    "thanks",
+    "privacy",
+    "404",
+    "admin-login",
+]
+
+SIMPLE_PAGES = {
+    "home": "/",
+    "list": "/treatments/",
+    "treatment": "/treatments/dry-needling/",
+    "enquiry": "/enquire/",
+    "privacy": "/privacy/",
+    "404": "/no-such-page/",
+    "admin-login": "/admin/login/",
+}
+
+
+def open_page(page, site, name):
+    """Show page `name` (one of PAGE_NAMES); return the HTML the server sent."""
+    from playwright.sync_api import expect
+
+    if name in SIMPLE_PAGES:
+        response = page.goto(site + SIMPLE_PAGES[name])
+        expected = 404 if name == "404" else 200
+        assert response.status == expected, (name, response.status)
+        return response.text()
+    page.goto(site + "/enquire/")
+    if name == "thanks":
+        data = valid_enquiry_data()
+        page.fill("#id_name", data["name"])
+        page.fill("#id_email", data["email"])
+        page.fill("#id_message", data["message"])
+        page.check("#id_consent")
+    with page.expect_navigation() as navigation:
+        page.click("button[type=submit]")
+    response = navigation.value
+    if name == "thanks":
+        expect(page).to_have_url(site + "/enquire/thanks/")
+        expect(page.locator(".reference")).not_to_be_empty()
+    else:
+        expect(page.locator(".error-summary")).to_be_visible()
+    page.wait_for_load_state()
+    return response.text()

@@ -5,8 +5,7 @@ from django.contrib.auth.models import User
 from django.test import RequestFactory
 
 from clinic_site.client import client_ip
-from tests.conftest import soup
-from tests.test_settings import run_settings
+from tests.helpers import run_settings, soup
 
 pytestmark = pytest.mark.django_db
 

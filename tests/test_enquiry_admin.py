@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from enquiries.admin import csv_safe
 from enquiries.models import Enquiry
-from tests.conftest import soup
 from tests.factories import EnquiryFactory, TreatmentFactory
+from tests.helpers import soup
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from enquiries import services
 from enquiries.models import Enquiry, SubmissionCount
 from tests.factories import EnquiryFactory
+from tests.helpers import valid_enquiry_data
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +40,7 @@ def test_pending_notifications_are_sent_once(clinic):
 def test_enquiry_saved_while_mail_was_down_is_sent_later(
     client, clinic, settings, django_capture_on_commit_callbacks
 ):
-    from tests.factories import valid_enquiry_data
-
-    settings.EMAIL_BACKEND = "tests.mail_backends.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.helpers.FailingBackend"
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post("/enquire/", valid_enquiry_data()).status_code == 302
     enquiry = Enquiry.objects.get()

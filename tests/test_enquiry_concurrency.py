@@ -8,7 +8,8 @@ from django.db import connection, connections
 from django.test import Client
 
 from enquiries.models import Enquiry
-from tests.factories import ClinicDetailsFactory, valid_enquiry_data
+from tests.factories import ClinicDetailsFactory
+from tests.helpers import valid_enquiry_data
 
 SUBMISSIONS = 50
 

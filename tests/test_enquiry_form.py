@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.conftest import soup
-from tests.factories import TreatmentFactory, valid_enquiry_data
+from tests.factories import TreatmentFactory
+from tests.helpers import soup, valid_enquiry_data
 from treatments.models import Treatment
 
 pytestmark = pytest.mark.django_db

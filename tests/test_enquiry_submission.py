@@ -7,8 +7,8 @@ from django.core import mail
 from django.test import Client
 
 from enquiries.models import Enquiry, SubmissionCount
-from tests.conftest import soup
-from tests.factories import TreatmentFactory, valid_enquiry_data
+from tests.factories import TreatmentFactory
+from tests.helpers import soup, valid_enquiry_data
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +182,7 @@ def test_rate_limit_stores_no_ip_address(send, clinic):
 def test_mail_failure_keeps_the_enquiry_pending_and_logs_no_personal_data(
     send, clinic, settings, caplog
 ):
-    settings.EMAIL_BACKEND = "tests.mail_backends.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.helpers.FailingBackend"
     with caplog.at_level(logging.INFO):
         response = send(
             valid_enquiry_data(message=PRIVATE_MESSAGE, phone=PRIVATE_PHONE)

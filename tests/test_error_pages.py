@@ -4,7 +4,7 @@ import pytest
 from django.test import RequestFactory
 from django.views.defaults import server_error
 
-from tests.conftest import soup
+from tests.helpers import soup
 
 pytestmark = pytest.mark.django_db
 

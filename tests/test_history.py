@@ -8,13 +8,13 @@ from reversion.models import Version
 from clinic.models import ClinicDetails
 from enquiries import services
 from enquiries.models import Enquiry
-from tests.conftest import form_data
 from tests.factories import (
     ClinicDetailsFactory,
     EnquiryFactory,
     TreatmentFactory,
     TreatmentPointFactory,
 )
+from tests.helpers import form_data
 from treatments.models import Treatment, TreatmentPoint
 
 pytestmark = pytest.mark.django_db

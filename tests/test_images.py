@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image
 
-from tests.conftest import form_data, soup
 from tests.factories import TreatmentFactory
+from tests.helpers import form_data, soup
 from treatments import images
 from treatments.templatetags.treatment_tags import picture
 

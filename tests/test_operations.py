@@ -15,8 +15,8 @@ from django.db import OperationalError, connections
 from django.test import Client
 
 from clinic_site.logs import OneLineFormatter, RequestIDFilter
-from tests.conftest import CLOSED_PORT_REDIS, soup
-from tests.factories import valid_enquiry_data
+from scripts.server import running_site
+from tests.helpers import CLOSED_PORT_REDIS, run_settings, soup, valid_enquiry_data
 
 pytestmark = pytest.mark.django_db
 
@@ -198,8 +198,6 @@ def test_gunicorn_names_no_server_or_version(monkeypatch):
 
 
 def test_gunicorn_access_log_keeps_a_forged_path_on_one_line():
-    from scripts.server import running_site
-
     with running_site(production=False) as (base, _env, tmp):
         port = int(base.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
@@ -222,8 +220,6 @@ def test_gunicorn_access_log_keeps_a_forged_path_on_one_line():
 def test_a_wrong_host_is_a_400_without_a_log_line(tmp_path):
     # In a fresh process with the real settings: pytest's own log capture
     # would otherwise see what the configured handlers never print.
-    from tests.test_settings import run_settings
-
     result = run_settings(
         tmp_path,
         "from django.test import Client; "

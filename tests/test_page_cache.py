@@ -12,8 +12,14 @@ from django.test.utils import CaptureQueriesContext
 from clinic.models import ClinicDetails
 from clinic_site.pagecache import clear_public_pages
 from clinic_site.pagecache.store import RETRY_AFTER_SECONDS
-from tests.conftest import CLOSED_PORT_REDIS, soup
 from tests.factories import TreatmentFactory, TreatmentPointFactory
+from tests.helpers import (
+    CLOSED_PORT_REDIS,
+    TREATMENT_CHANGELIST,
+    inline_prefix,
+    post_change,
+    soup,
+)
 from treatments.models import Section, Treatment, TreatmentPoint
 
 pytestmark = pytest.mark.django_db
@@ -331,8 +337,6 @@ def test_after_a_cache_error_the_cache_is_left_alone_for_a_while(
 
 
 def test_admin_edits_and_actions_reach_cached_pages_at_once(admin_client, treatment):
-    from tests.test_treatment_admin import CHANGELIST, inline_prefix, post_change
-
     visitor = Client()
     point = TreatmentPointFactory(treatment=treatment, text="Old benefit")
     assert "Old benefit" in visitor.get("/treatments/cached/").text  # now cached
@@ -344,7 +348,8 @@ def test_admin_edits_and_actions_reach_cached_pages_at_once(admin_client, treatm
     assert visitor.get("/treatments/").status_code == 200  # cached again
 
     admin_client.post(
-        CHANGELIST, {"action": "unpublish", "_selected_action": [treatment.pk]}
+        TREATMENT_CHANGELIST,
+        {"action": "unpublish", "_selected_action": [treatment.pk]},
     )
     assert visitor.get("/treatments/cached/").status_code == 404
     assert "Cached therapy" not in visitor.get("/treatments/").text

@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import User
 
-from tests.conftest import soup
 from tests.factories import TreatmentFactory
+from tests.helpers import soup
 from treatments.models import Treatment
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from tests.conftest import soup
-from tests.test_settings import run_settings, settings_env
+from tests.helpers import run_settings, settings_env, soup
 
 pytestmark = pytest.mark.django_db
 

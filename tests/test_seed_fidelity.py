@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from tests import seed_content
-from tests.conftest import soup
+from tests.helpers import soup
 from treatments.models import Section, Treatment
 
 SEED_FILE = Path(settings.BASE_DIR).parent / "shared" / "seeds" / "dry-needling.txt"

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.conf import settings
 
-from tests.conftest import soup
 from tests.factories import TreatmentFactory, TreatmentPointFactory
+from tests.helpers import soup
 from treatments.models import Section, Treatment
 
 pytestmark = pytest.mark.django_db

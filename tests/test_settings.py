@@ -1,41 +1,6 @@
 """Settings come from the environment; production refuses to start half-set."""
 
-import os
-import subprocess
-import sys
-
-from django.conf import settings
-
-CHECK = "import django; django.setup(); from django.conf import settings; "
-
-
-def settings_env(tmp_path, **env_vars):
-    """This process's environment without the site's variables, plus env_vars."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "CACHE_URL", "EMAIL_URL"))
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "clinic_site.settings",
-            "DJANGO_VAR_DIR": str(tmp_path),
-            **env_vars,
-        }
-    )
-    return env
-
-
-def run_settings(tmp_path, code, **env_vars):
-    env = settings_env(tmp_path, **env_vars)
-    return subprocess.run(
-        [sys.executable, "-c", CHECK + code],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.helpers import run_settings
 
 
 def test_production_without_secret_key_fails_loudly(tmp_path):

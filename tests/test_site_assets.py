@@ -5,7 +5,7 @@ import json
 import pytest
 from django.conf import settings
 
-from tests.conftest import soup
+from tests.helpers import soup
 
 pytestmark = pytest.mark.django_db
 STATIC = settings.BASE_DIR / "static"

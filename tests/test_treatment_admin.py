@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from clinic.models import ClinicDetails
 from enquiries.models import Enquiry
-from tests.conftest import form_data, soup
 from tests.factories import (
     ClinicDetailsFactory,
     EnquiryFactory,
@@ -22,42 +21,25 @@ from tests.factories import (
     TreatmentPointFactory,
     make_treatment_with_points,
 )
+from tests.helpers import (
+    TREATMENT_CHANGELIST,
+    admin_change_url,
+    field_errors,
+    form_data,
+    inline_prefix,
+    post_change,
+    soup,
+)
 from treatments.models import Section, Treatment
 
 pytestmark = pytest.mark.django_db
-
-CHANGELIST = "/admin/treatments/treatment/"
-
-
-def change_url(treatment):
-    return f"{CHANGELIST}{treatment.pk}/change/"
-
-
-def inline_prefix(section):
-    """Admin prefixes the six point inlines points, points-2 ... points-6."""
-    index = Section.values.index(section) + 1
-    return "points" if index == 1 else f"points-{index}"
-
-
-def post_change(client, treatment, **changes):
-    response = client.get(change_url(treatment))
-    data = form_data(response, "treatment_form")
-    data.update(changes)
-    return client.post(change_url(treatment), data)
-
-
-def field_errors(response, field):
-    row = soup(response).select_one(f".field-{field}")
-    errors = row.select(".errorlist li") if row else []
-    return [error.text for error in errors]
-
 
 # The change form ---------------------------------------------------------------
 
 
 def test_change_form_has_one_labelled_inline_per_section_in_page_order(admin_client):
     treatment = make_treatment_with_points(1)
-    page = soup(admin_client.get(change_url(treatment)))
+    page = soup(admin_client.get(admin_change_url(treatment)))
     headings = [
         group.find("h2").text.strip() for group in page.select("div.inline-group")
     ]
@@ -67,7 +49,7 @@ def test_change_form_has_one_labelled_inline_per_section_in_page_order(admin_cli
 def test_each_inline_holds_only_its_own_sections_points(admin_client):
     treatment = TreatmentFactory()
     TreatmentPointFactory(treatment=treatment, section=Section.AFTERCARE, text="Rest")
-    data = form_data(admin_client.get(change_url(treatment)), "treatment_form")
+    data = form_data(admin_client.get(admin_change_url(treatment)), "treatment_form")
     aftercare = inline_prefix(Section.AFTERCARE)
     assert data[f"{aftercare}-TOTAL_FORMS"] == "1"
     assert data[f"{aftercare}-0-text"] == "Rest"
@@ -76,7 +58,7 @@ def test_each_inline_holds_only_its_own_sections_points(admin_client):
 
 def test_fieldsets_follow_the_page(admin_client):
     treatment = TreatmentFactory()
-    page = soup(admin_client.get(change_url(treatment)))
+    page = soup(admin_client.get(admin_change_url(treatment)))
     legends = [h.text.strip() for h in page.select("fieldset.module h2")][:5]
     assert legends == [
         "Top of the page",
@@ -88,7 +70,7 @@ def test_fieldsets_follow_the_page(admin_client):
 
 
 def test_slug_is_prepopulated_from_the_name(admin_client):
-    page = soup(admin_client.get(f"{CHANGELIST}add/"))
+    page = soup(admin_client.get(f"{TREATMENT_CHANGELIST}add/"))
     script = page.find(id="django-admin-prepopulated-fields-constants")
     fields = json.loads(script["data-prepopulated-fields"])
     assert {"id": "#id_slug", "dependency_ids": ["#id_name"]}.items() <= fields[
@@ -201,7 +183,7 @@ def test_summary_longer_than_a_meta_description_is_refused(admin_client):
 
 def test_list_shows_status_order_and_review_dates(admin_client):
     TreatmentFactory(name="Dry needling")
-    page = soup(admin_client.get(CHANGELIST))
+    page = soup(admin_client.get(TREATMENT_CHANGELIST))
     headers = page.select("#result_list thead th div.text")
     columns = [text for h in headers if (text := h.text.strip())]
     assert columns == [
@@ -216,7 +198,7 @@ def test_list_shows_status_order_and_review_dates(admin_client):
 def test_list_searches_by_name(admin_client):
     TreatmentFactory(name="Dry needling")
     TreatmentFactory(name="Massage")
-    page = soup(admin_client.get(CHANGELIST, {"q": "needl"}))
+    page = soup(admin_client.get(TREATMENT_CHANGELIST, {"q": "needl"}))
     assert [a.text for a in page.select("#result_list tbody th a")] == ["Dry needling"]
 
 
@@ -239,7 +221,7 @@ def test_review_filter_buckets(admin_client, bucket, expected):
         ("No date", None),
     ]:
         TreatmentFactory(name=name, last_reviewed=None, next_review_due=due)
-    page = soup(admin_client.get(CHANGELIST, {"review": bucket}))
+    page = soup(admin_client.get(TREATMENT_CHANGELIST, {"review": bucket}))
     names = sorted(a.text for a in page.select("#result_list tbody th a"))
     assert names == sorted(expected)
 
@@ -254,7 +236,7 @@ def test_publish_action_saves_each_treatment(admin_client):
     post_save.connect(record, sender=Treatment)
     try:
         response = admin_client.post(
-            CHANGELIST,
+            TREATMENT_CHANGELIST,
             {"action": "publish", "_selected_action": [t.pk for t in drafts]},
         )
     finally:
@@ -267,7 +249,8 @@ def test_publish_action_saves_each_treatment(admin_client):
 def test_unpublish_action_hides_treatments(admin_client, client):
     treatment = TreatmentFactory(slug="massage")
     admin_client.post(
-        CHANGELIST, {"action": "unpublish", "_selected_action": [treatment.pk]}
+        TREATMENT_CHANGELIST,
+        {"action": "unpublish", "_selected_action": [treatment.pk]},
     )
     treatment.refresh_from_db()
     assert treatment.status == Treatment.Status.DRAFT
@@ -296,7 +279,9 @@ def test_view_on_site_opens_a_draft_for_staff(admin_client):
 def test_deleting_a_treatment_in_admin_keeps_its_enquiries(admin_client):
     treatment = TreatmentFactory()
     enquiry = EnquiryFactory(treatment=treatment)
-    response = admin_client.post(f"{CHANGELIST}{treatment.pk}/delete/", {"post": "yes"})
+    response = admin_client.post(
+        f"{TREATMENT_CHANGELIST}{treatment.pk}/delete/", {"post": "yes"}
+    )
     assert response.status_code == 302
     assert not Treatment.objects.filter(pk=treatment.pk).exists()
     enquiry.refresh_from_db()
@@ -310,7 +295,7 @@ def test_change_form_queries_do_not_grow_with_points(admin_client):
     for per_section in (1, 20):
         treatment = make_treatment_with_points(per_section)
         with CaptureQueriesContext(connection) as ctx:
-            assert admin_client.get(change_url(treatment)).status_code == 200
+            assert admin_client.get(admin_change_url(treatment)).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
 
@@ -348,7 +333,7 @@ def test_changelist_queries_do_not_grow_with_treatments(admin_client):
         for _ in range(extra):
             TreatmentFactory()
         with CaptureQueriesContext(connection) as ctx:
-            assert admin_client.get(CHANGELIST).status_code == 200
+            assert admin_client.get(TREATMENT_CHANGELIST).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
 
@@ -367,7 +352,7 @@ def test_delete_selected_deletes_each_treatment_through_delete(
 
     monkeypatch.setattr(Treatment, "delete", delete)
     response = admin_client.post(
-        CHANGELIST,
+        TREATMENT_CHANGELIST,
         {
             "action": "delete_selected",
             "_selected_action": [t.pk for t in treatments],
@@ -421,12 +406,12 @@ def test_next_review_before_last_review_is_an_error_on_its_field(admin_client):
 def test_a_treatment_is_not_offered_as_related_to_itself(admin_client):
     treatment = TreatmentFactory(name="Dry needling")
     other = TreatmentFactory(name="Acupuncture")
-    page = soup(admin_client.get(change_url(treatment)))
+    page = soup(admin_client.get(admin_change_url(treatment)))
     offered = [o["value"] for o in page.select("select[name=related] option")]
     assert str(other.pk) in offered
     assert str(treatment.pk) not in offered
     # A new treatment is offered every existing one.
-    page = soup(admin_client.get(f"{CHANGELIST}add/"))
+    page = soup(admin_client.get(f"{TREATMENT_CHANGELIST}add/"))
     offered = [o["value"] for o in page.select("select[name=related] option")]
     assert sorted(offered) == sorted([str(treatment.pk), str(other.pk)])
 
@@ -465,7 +450,7 @@ def test_a_name_differing_only_in_capitals_is_a_form_error(admin_client, name):
 
 def test_adding_a_name_differing_only_in_capitals_is_a_form_error(admin_client):
     TreatmentFactory(name="Dry needling", slug="dry-needling")
-    data = form_data(admin_client.get(f"{CHANGELIST}add/"), "treatment_form")
+    data = form_data(admin_client.get(f"{TREATMENT_CHANGELIST}add/"), "treatment_form")
     data.update(
         name="DRY NEEDLING",
         slug="dry-needling-2",
@@ -473,7 +458,7 @@ def test_adding_a_name_differing_only_in_capitals_is_a_form_error(admin_client):
         overview="o",
         how_it_works="h",
     )
-    response = admin_client.post(f"{CHANGELIST}add/", data)
+    response = admin_client.post(f"{TREATMENT_CHANGELIST}add/", data)
     assert response.status_code == 200
     assert field_errors(response, "name") == [NAME_TAKEN]
     assert Treatment.objects.count() == 1
@@ -493,7 +478,7 @@ def test_a_content_editor_changes_a_bullet_and_publishes(client):
     client.force_login(editor)
     treatment = TreatmentFactory(slug="massage", status=Treatment.Status.DRAFT)
     point = TreatmentPointFactory(treatment=treatment, text="Old wording")
-    assert client.get(CHANGELIST).status_code == 200
+    assert client.get(TREATMENT_CHANGELIST).status_code == 200
 
     response = post_change(
         client,
@@ -512,7 +497,7 @@ def test_a_content_editor_changes_a_bullet_and_publishes(client):
 @pytest.mark.parametrize(
     ("url", "action"),
     [
-        (CHANGELIST, "publish"),
+        (TREATMENT_CHANGELIST, "publish"),
         ("/admin/enquiries/enquiry/", "export_csv"),
         ("/admin/enquiries/enquiry/", "mark_closed"),
     ],

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.conf import settings
 
-from tests.conftest import soup
 from tests.factories import TreatmentFactory, TreatmentPointFactory
+from tests.helpers import soup
 from treatments.models import Section, Treatment
 
 pytestmark = pytest.mark.django_db

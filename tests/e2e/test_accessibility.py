@@ -3,8 +3,7 @@
 import pytest
 
 from scripts.browser import AXE_JS
-from tests.e2e.pages import PAGE_NAMES, open_page
-from tests.helpers import require_node_tool
+from tests.helpers import PAGE_NAMES, open_page, require_node_tool
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 

@@ -5,8 +5,7 @@ import shutil
 import subprocess
 
 from scripts.browser import VNU_JAR
-from tests.e2e.pages import PAGE_NAMES, open_page
-from tests.helpers import require_java, require_node_tool
+from tests.helpers import PAGE_NAMES, open_page, require_java, require_node_tool
 
 
 def test_every_page_is_valid_html(new_context, site, tmp_path):

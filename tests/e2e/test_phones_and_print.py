@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import valid_enquiry_data
+from tests.helpers import valid_enquiry_data
 
 # Every visible text's font size, every visible control's size, and whether
 # the page is wider than the window.
