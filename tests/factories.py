@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from clinic.models import ClinicDetails
@@ -76,3 +77,32 @@ class EnquiryFactory(factory.django.DjangoModelFactory):
     message = "My knee hurts when I climb stairs."
     consent_given = True
     consent_given_at = factory.LazyFunction(timezone.now)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A user who can be signed in with force_login.
+
+    `password="..."` sets one to sign in with (none by default);
+    `groups=["Enquiry handlers"]` adds the user to groups by name, such as the
+    "Content editors" and "Enquiry handlers" roles a data migration creates.
+    """
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.django.Password(None)
+
+    @factory.post_generation
+    def groups(self, create, names, **kwargs):
+        if create and names:
+            self.groups.add(*(Group.objects.get(name=name) for name in names))
+
+
+class StaffFactory(UserFactory):
+    """A staff member: may open admin, sees only what their groups allow."""
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    is_staff = True

@@ -1,10 +1,10 @@
 """Admin login throttle (django-axes) and the configurable admin path."""
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import RequestFactory
 
 from clinic_site.client import client_ip
+from tests.factories import StaffFactory
 from tests.helpers import run_settings, soup
 
 pytestmark = pytest.mark.django_db
@@ -14,9 +14,7 @@ LOGIN = "/admin/login/"
 
 @pytest.fixture
 def staff_user():
-    return User.objects.create_user(
-        username="editor", password="right-password", is_staff=True
-    )
+    return StaffFactory(username="editor", password="right-password")
 
 
 def attempt(client, password, username="editor", **headers):
@@ -51,7 +49,7 @@ def test_fewer_than_five_failures_still_let_staff_in(client, staff_user):
 
 
 def test_lockout_is_per_username(client, staff_user):
-    User.objects.create_user(username="other", password="pw-other", is_staff=True)
+    StaffFactory(username="other", password="pw-other")
     for _ in range(5):
         attempt(client, "wrong")
     assert attempt(client, "pw-other", username="other").status_code == 302

@@ -4,13 +4,12 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from enquiries.admin import csv_safe
 from enquiries.models import Enquiry
-from tests.factories import EnquiryFactory, TreatmentFactory
+from tests.factories import EnquiryFactory, StaffFactory, TreatmentFactory
 from tests.helpers import soup
 
 pytestmark = pytest.mark.django_db
@@ -18,23 +17,15 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/enquiries/enquiry/"
 
 
-def staff_in(group_name):
-    user = User.objects.create_user(
-        username=group_name.replace(" ", "_"), password="pw", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
-
-
 @pytest.fixture
 def handler_client(client):
-    client.force_login(staff_in("Enquiry handlers"))
+    client.force_login(StaffFactory(groups=["Enquiry handlers"]))
     return client
 
 
 @pytest.fixture
 def editor_client(client):
-    client.force_login(staff_in("Content editors"))
+    client.force_login(StaffFactory(groups=["Content editors"]))
     return client
 
 

@@ -2,7 +2,6 @@
 
 import pytest
 import reversion
-from django.contrib.auth.models import Group, User
 from reversion.models import Version
 
 from clinic.models import ClinicDetails
@@ -11,6 +10,7 @@ from enquiries.models import Enquiry
 from tests.factories import (
     ClinicDetailsFactory,
     EnquiryFactory,
+    StaffFactory,
     TreatmentFactory,
     TreatmentPointFactory,
 )
@@ -171,8 +171,7 @@ def test_a_deleted_treatment_can_be_recovered_with_its_points(admin_client):
 
 
 def test_content_editors_can_restore(client):
-    editor = User.objects.create_user(username="ed", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Content editors"))
+    editor = StaffFactory(groups=["Content editors"])
     client.force_login(editor)
     treatment = TreatmentFactory(summary="Old summary")
     change(client, treatment_url(treatment), "treatment_form", summary="Old summary!")
@@ -182,4 +181,4 @@ def test_content_editors_can_restore(client):
     change(client, url, "treatment_form")
     treatment.refresh_from_db()
     assert treatment.summary == "Old summary!"
-    assert first.revision.user is not None
+    assert first.revision.user == editor

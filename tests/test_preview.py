@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 
-from tests.factories import TreatmentFactory
+from tests.factories import StaffFactory, TreatmentFactory, UserFactory
 from tests.helpers import soup
 from treatments.models import Treatment
 
@@ -17,16 +17,12 @@ def draft(clinic):
     return TreatmentFactory(slug="draft-page", status=Treatment.Status.DRAFT)
 
 
-def staff(**kwargs):
-    return User.objects.create_user(username="editor", is_staff=True, **kwargs)
-
-
 def test_a_draft_is_404_to_the_public(client, draft):
     assert client.get(URL).status_code == 404
 
 
 def test_staff_see_a_draft_with_a_preview_banner(client, draft):
-    client.force_login(staff())
+    client.force_login(StaffFactory())
     response = client.get(URL)
     assert response.status_code == 200
     banner = soup(response).select_one(".preview-banner[role=status]")
@@ -37,19 +33,19 @@ def test_staff_see_a_draft_with_a_preview_banner(client, draft):
 
 
 def test_a_draft_preview_is_never_cached(client, draft):
-    client.force_login(staff())
+    client.force_login(StaffFactory())
     cache_control = client.get(URL)["Cache-Control"]
     for directive in ("private", "no-cache", "no-store", "max-age=0"):
         assert directive in cache_control
 
 
 def test_signed_in_non_staff_get_404(client, draft):
-    client.force_login(User.objects.create_user(username="patient"))
+    client.force_login(UserFactory())
     assert client.get(URL).status_code == 404
 
 
 def test_inactive_staff_get_404(client, draft):
-    user = staff()
+    user = StaffFactory()
     client.force_login(user)
     User.objects.filter(pk=user.pk).update(is_active=False)
     assert client.get(URL).status_code == 404
@@ -57,7 +53,7 @@ def test_inactive_staff_get_404(client, draft):
 
 def test_published_pages_have_no_banner_for_staff(client, clinic):
     TreatmentFactory(slug="live-page")
-    client.force_login(staff())
+    client.force_login(StaffFactory())
     response = client.get("/treatments/live-page/")
     assert response.status_code == 200
     assert soup(response).select_one(".preview-banner") is None

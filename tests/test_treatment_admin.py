@@ -4,7 +4,6 @@ import datetime
 import json
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models.signals import post_save
@@ -17,6 +16,7 @@ from enquiries.models import Enquiry
 from tests.factories import (
     ClinicDetailsFactory,
     EnquiryFactory,
+    StaffFactory,
     TreatmentFactory,
     TreatmentPointFactory,
     make_treatment_with_points,
@@ -367,9 +367,7 @@ def test_delete_selected_deletes_each_treatment_through_delete(
 
 
 def test_staff_without_clinic_permissions_cannot_add_clinic_details(client):
-    handler = User.objects.create_user(username="handler", is_staff=True)
-    handler.groups.add(Group.objects.get(name="Enquiry handlers"))
-    client.force_login(handler)
+    client.force_login(StaffFactory(groups=["Enquiry handlers"]))
     assert client.get("/admin/clinic/clinicdetails/add/").status_code == 403
     assert client.get("/admin/clinic/clinicdetails/").status_code == 403
 
@@ -473,9 +471,7 @@ def test_changing_the_capitals_of_its_own_name_is_fine(admin_client):
 
 def test_a_content_editor_changes_a_bullet_and_publishes(client):
     """The flow a content editor follows (README, "Editing content in admin")."""
-    editor = User.objects.create_user("editor", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Content editors"))
-    client.force_login(editor)
+    client.force_login(StaffFactory(groups=["Content editors"]))
     treatment = TreatmentFactory(slug="massage", status=Treatment.Status.DRAFT)
     point = TreatmentPointFactory(treatment=treatment, text="Old wording")
     assert client.get(TREATMENT_CHANGELIST).status_code == 200
