@@ -10,11 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from enquiries.admin import csv_safe
 from enquiries.models import Enquiry
 from tests.factories import EnquiryFactory, StaffFactory, TreatmentFactory
-from tests.helpers import soup
+from tests.helpers import ENQUIRY_CHANGELIST, admin_change_url, post_change, soup
 
 pytestmark = pytest.mark.django_db
-
-CHANGELIST = "/admin/enquiries/enquiry/"
 
 
 @pytest.fixture
@@ -33,7 +31,7 @@ def test_changelist_shows_the_columns_staff_need(admin_client):
     EnquiryFactory(
         reference="ABCD-2345", treatment=TreatmentFactory(name="Dry needling")
     )
-    page = soup(admin_client.get(CHANGELIST))
+    page = soup(admin_client.get(ENQUIRY_CHANGELIST))
     headers = [th.get_text(strip=True) for th in page.select("#result_list thead th")]
     assert headers[1:] == [
         "Reference",
@@ -53,7 +51,7 @@ def test_changelist_queries_do_not_grow_with_rows(admin_client):
         for _ in range(rows):
             EnquiryFactory(treatment=treatment)
         with CaptureQueriesContext(connection) as ctx:
-            assert admin_client.get(CHANGELIST).status_code == 200
+            assert admin_client.get(ENQUIRY_CHANGELIST).status_code == 200
         return len(ctx.captured_queries)
 
     assert queries(3) == queries(40)
@@ -63,7 +61,7 @@ def test_search_finds_by_reference_name_and_email(admin_client):
     EnquiryFactory(reference="FIND-MEEE", name="Alex Example", email="alex@x.example")
     EnquiryFactory(reference="OTHR-2222", name="Sam Other", email="sam@y.example")
     for term in ["FIND-MEEE", "Alex", "alex@x.example"]:
-        page = soup(admin_client.get(CHANGELIST, {"q": term}))
+        page = soup(admin_client.get(ENQUIRY_CHANGELIST, {"q": term}))
         text = page.find(id="result_list").get_text()
         assert "FIND-MEEE" in text and "OTHR-2222" not in text
 
@@ -71,7 +69,7 @@ def test_search_finds_by_reference_name_and_email(admin_client):
 def test_filter_by_status(admin_client):
     EnquiryFactory(reference="NEWW-1111")
     EnquiryFactory(reference="DONE-1111", status=Enquiry.Status.CLOSED)
-    page = soup(admin_client.get(CHANGELIST, {"status__exact": "closed"}))
+    page = soup(admin_client.get(ENQUIRY_CHANGELIST, {"status__exact": "closed"}))
     text = page.find(id="result_list").get_text()
     assert "DONE-1111" in text and "NEWW-1111" not in text
 
@@ -84,7 +82,7 @@ def test_status_actions(admin_client, action, status):
     chosen = EnquiryFactory.create_batch(2)
     other = EnquiryFactory()
     response = admin_client.post(
-        CHANGELIST,
+        ENQUIRY_CHANGELIST,
         {"action": action, "_selected_action": [e.pk for e in chosen]},
         follow=True,
     )
@@ -102,7 +100,7 @@ def test_csv_export_escapes_formulas(admin_client):
         email="@x.example",
     )
     response = admin_client.post(
-        CHANGELIST, {"action": "export_csv", "_selected_action": [enquiry.pk]}
+        ENQUIRY_CHANGELIST, {"action": "export_csv", "_selected_action": [enquiry.pk]}
     )
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
@@ -126,32 +124,34 @@ def test_csv_safe(value, expected):
 
 def test_patient_details_and_consent_are_read_only(admin_client):
     enquiry = EnquiryFactory(message="original message")
-    url = f"{CHANGELIST}{enquiry.pk}/change/"
-    page = soup(admin_client.get(url))
+    consented_at = enquiry.consent_given_at
+    page = soup(admin_client.get(admin_change_url(enquiry)))
     assert page.find("textarea", attrs={"name": "message"}) is None
     assert page.find("input", attrs={"name": "consent_given_at"}) is None
-    response = admin_client.post(
-        url, {"status": "contacted", "staff_notes": "Rang back.", "message": "changed"}
+    response = post_change(
+        admin_client,
+        enquiry,
+        status="contacted",
+        staff_notes="Rang back.",
+        message="changed",
+        consent_given_at="2001-01-01 00:00:00",
     )
     assert response.status_code == 302
     enquiry.refresh_from_db()
     assert enquiry.status == "contacted"
     assert enquiry.staff_notes == "Rang back."
     assert enquiry.message == "original message"
+    assert enquiry.consent_given_at == consented_at
 
 
 def test_no_add_button_for_enquiries(admin_client):
-    assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
+    assert admin_client.get(f"{ENQUIRY_CHANGELIST}add/").status_code == 403
 
 
 def test_enquiry_handlers_can_view_and_change_enquiries(handler_client):
     enquiry = EnquiryFactory()
-    assert handler_client.get(CHANGELIST).status_code == 200
-    url = f"{CHANGELIST}{enquiry.pk}/change/"
-    assert (
-        handler_client.post(url, {"status": "closed", "staff_notes": ""}).status_code
-        == 302
-    )
+    assert handler_client.get(ENQUIRY_CHANGELIST).status_code == 200
+    assert post_change(handler_client, enquiry, status="closed").status_code == 302
     enquiry.refresh_from_db()
     assert enquiry.status == "closed"
 
@@ -165,15 +165,18 @@ def test_enquiry_handlers_cannot_edit_content(handler_client):
 
 def test_enquiry_handlers_cannot_delete_enquiries(handler_client):
     enquiry = EnquiryFactory()
-    url = f"{CHANGELIST}{enquiry.pk}/delete/"
+    url = f"{ENQUIRY_CHANGELIST}{enquiry.pk}/delete/"
     assert handler_client.post(url, {"post": "yes"}).status_code == 403
     assert Enquiry.objects.filter(pk=enquiry.pk).exists()
 
 
 def test_content_editors_cannot_see_enquiries(editor_client):
     enquiry = EnquiryFactory()
-    assert editor_client.get(CHANGELIST).status_code == 403
-    assert editor_client.get(f"{CHANGELIST}{enquiry.pk}/change/").status_code == 403
+    assert editor_client.get(ENQUIRY_CHANGELIST).status_code == 403
+    assert (
+        editor_client.get(f"{ENQUIRY_CHANGELIST}{enquiry.pk}/change/").status_code
+        == 403
+    )
 
 
 def test_content_editors_can_edit_treatments(editor_client):

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image
 
 from tests.factories import TreatmentFactory
-from tests.helpers import form_data, soup
+from tests.helpers import field_errors, post_change, soup
 from treatments import images
 from treatments.templatetags.treatment_tags import picture
 
@@ -65,16 +65,9 @@ def gps_exif():
 
 
 def upload(client, treatment, data, name, content_type="image/jpeg", alt="A photo"):
-    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
-    fields = form_data(client.get(url), "treatment_form")
-    fields["image"] = SimpleUploadedFile(name, data, content_type=content_type)
-    fields["image_alt"] = alt
-    return client.post(url, fields)
-
-
-def image_errors(response):
-    row = soup(response).select_one(".field-image")
-    return [li.text for li in row.select(".errorlist li")]
+    """Choose a file for the treatment's image in admin and save."""
+    image = SimpleUploadedFile(name, data, content_type=content_type)
+    return post_change(client, treatment, image=image, image_alt=alt)
 
 
 # Accepted -------------------------------------------------------------------------
@@ -171,7 +164,7 @@ def test_a_failure_after_decoding_is_refused_and_nothing_is_stored(
     treatment = TreatmentFactory()
     response = upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
     assert response.status_code == 200
-    assert image_errors(response) == [images.NOT_AN_IMAGE]
+    assert field_errors(response, "image") == [images.NOT_AN_IMAGE]
     treatment.refresh_from_db()
     assert not treatment.image
     assert stored_files(media_root) == []
@@ -262,8 +255,7 @@ def test_an_image_needs_alt_text(admin_client, media_root):
     treatment = TreatmentFactory()
     response = upload(admin_client, treatment, jpeg_bytes(), "photo.jpg", alt=" ")
     assert response.status_code == 200
-    row = soup(response).select_one(".field-image_alt")
-    assert [li.text for li in row.select(".errorlist li")] == [
+    assert field_errors(response, "image_alt") == [
         "Describe the image for people who cannot see it."
     ]
     assert stored_files(media_root) == []
@@ -295,7 +287,7 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(admin_client, media_root,
     treatment = TreatmentFactory()
     response = upload(admin_client, treatment, data, name, content_type)
     assert response.status_code == 200
-    assert image_errors(response) == [images.NOT_AN_IMAGE]
+    assert field_errors(response, "image") == [images.NOT_AN_IMAGE]
     treatment.refresh_from_db()
     assert not treatment.image
     assert stored_files(media_root) == []
@@ -307,7 +299,7 @@ def test_a_decompression_bomb_is_refused(admin_client, media_root):
     treatment = TreatmentFactory()
     response = upload(admin_client, treatment, data, "bomb.png", "image/png")
     assert response.status_code == 200
-    assert image_errors(response) == [
+    assert field_errors(response, "image") == [
         "This image has too many pixels; images can be 6,000 × 6,000 at most."
     ]
     assert stored_files(media_root) == []
@@ -326,7 +318,7 @@ def test_an_image_wider_than_6000_pixels_is_refused(admin_client, media_root):
     treatment = TreatmentFactory()
     data = png_bytes((6_001, 10))
     response = upload(admin_client, treatment, data, "wide.png", "image/png")
-    assert image_errors(response) == [
+    assert field_errors(response, "image") == [
         "This image is 6,001 × 10 pixels; images can be 6,000 × 6,000 at most."
     ]
     assert stored_files(media_root) == []
@@ -336,7 +328,7 @@ def test_a_file_over_5_mb_is_refused(admin_client, media_root):
     treatment = TreatmentFactory()
     data = full_jpeg + b"\x00" * (5 * 1024 * 1024)
     response = upload(admin_client, treatment, data, "huge.jpg")
-    assert image_errors(response) == [
+    assert field_errors(response, "image") == [
         "This file is 5.0 MB; images can be 5 MB at most. Export a smaller copy."
     ]
     assert stored_files(media_root) == []
@@ -345,10 +337,8 @@ def test_a_file_over_5_mb_is_refused(admin_client, media_root):
 def test_clearing_the_image_drops_its_renditions(admin_client, media_root):
     treatment = TreatmentFactory(slug="needling")
     upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
-    url = f"/admin/treatments/treatment/{treatment.pk}/change/"
-    fields = form_data(admin_client.get(url), "treatment_form")
-    fields["image-clear"] = "on"
-    assert admin_client.post(url, fields).status_code == 302
+    response = post_change(admin_client, treatment, **{"image-clear": "on"})
+    assert response.status_code == 302
     treatment.refresh_from_db()
     assert not treatment.image
     assert treatment.image_renditions == {}

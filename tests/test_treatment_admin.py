@@ -448,15 +448,15 @@ def test_a_name_differing_only_in_capitals_is_a_form_error(admin_client, name):
 
 def test_adding_a_name_differing_only_in_capitals_is_a_form_error(admin_client):
     TreatmentFactory(name="Dry needling", slug="dry-needling")
-    data = form_data(admin_client.get(f"{TREATMENT_CHANGELIST}add/"), "treatment_form")
-    data.update(
+    response = post_change(
+        admin_client,
+        f"{TREATMENT_CHANGELIST}add/",
         name="DRY NEEDLING",
         slug="dry-needling-2",
         summary="s",
         overview="o",
         how_it_works="h",
     )
-    response = admin_client.post(f"{TREATMENT_CHANGELIST}add/", data)
     assert response.status_code == 200
     assert field_errors(response, "name") == [NAME_TAKEN]
     assert Treatment.objects.count() == 1
