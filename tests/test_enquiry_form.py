@@ -120,7 +120,9 @@ def test_errors_title_summary_and_inline_messages(client, clinic):
 def test_error_links_point_at_existing_fields(client, clinic):
     data = valid_enquiry_data(preferred_contact="fax", consent="", message="")
     page = soup(client.post("/enquire/", data))
-    for link in page.find(class_="error-summary")("a"):
+    links = page.find(class_="error-summary")("a")
+    assert len(links) == 3  # preferred contact, message, consent
+    for link in links:
         assert page.find(id=link["href"][1:]) is not None, link["href"]
 
 

@@ -221,6 +221,7 @@ def test_pages_with_images_have_no_inline_styles_or_scripts(
     upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
     for url in ["/", "/treatments/", "/treatments/needling/"]:
         page = soup(client.get(url))
+        assert page.select("picture img[src^='/media/']"), f"no image on {url}"
         assert page.find_all(style=True) == []
         # JSON-LD blocks are data, which the CSP allows; nothing executable.
         scripts = page.find_all("script")

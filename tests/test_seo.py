@@ -61,7 +61,10 @@ def test_robots_txt_names_the_sitemap_and_keeps_out_of_admin(client, settings):
 
 def test_robots_txt_never_publishes_a_custom_admin_url(client, settings):
     settings.ADMIN_URL = "staff-only-7f3/"
-    text = client.get("/robots.txt").content.decode()
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "User-agent: *" in text.splitlines()
     assert "staff-only-7f3" not in text
     assert "Disallow: /admin/" not in text.splitlines()
 

@@ -22,11 +22,6 @@ SECTION_HEADINGS = [
 ]
 
 
-def focused_id(page):
-    """The id of the element that has focus ("" if none)."""
-    return page.locator(":focus").first.get_attribute("id") or ""
-
-
 def test_patient_finds_a_treatment_and_sends_an_enquiry(page, site):
     page.goto(site + "/")
     expect(page.locator("h1")).to_have_count(1)
