@@ -99,6 +99,14 @@ def test_purge_refuses_a_bad_number_of_days(days):
     assert Enquiry.objects.count() == 1
 
 
-def test_purge_requires_older_than():
-    with pytest.raises(CommandError):
-        call_command("purge_enquiries")
+def test_purge_without_older_than_keeps_the_retention_period(clinic, settings):
+    settings.ENQUIRY_RETENTION_DAYS = 30
+    old, recent = EnquiryFactory.create_batch(2)
+    Enquiry.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=31)
+    )
+    Enquiry.objects.filter(pk=recent.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=29)
+    )
+    assert run("purge_enquiries") == "Deleted 1 enquiries older than 30 days."
+    assert list(Enquiry.objects.all()) == [recent]
