@@ -174,3 +174,14 @@ def test_privacy_page_states_retention_and_who_to_contact(client, clinic, settin
     assert "We delete enquiries 200 days after we receive them." in text
     assert clinic.phone in text
     assert clinic.email in text
+
+
+def test_privacy_page_says_how_long_rate_limit_counts_are_kept(
+    client, clinic, monkeypatch
+):
+    """From the service that deletes them, not a number typed in the page."""
+    from enquiries import services
+
+    monkeypatch.setattr(services, "SUBMISSION_COUNTS_KEPT_DAYS", 2)
+    text = " ".join(soup(client.get("/privacy/")).main.get_text().split())
+    assert "internet address for two days so that" in text

@@ -1,4 +1,4 @@
-"""404 and 500 pages render without the database."""
+"""400, 404 and 500 pages render without the database."""
 
 import pytest
 from django.test import RequestFactory
@@ -26,3 +26,18 @@ def test_500_page_needs_no_database(django_assert_num_queries):
     page = soup(response)
     assert page.h1.get_text() == "Sorry, there is a problem with the service"
     assert "111" in page.main.get_text()
+
+
+def test_400_page_states_the_forms_message_limit(client, django_assert_num_queries):
+    """A body over the upload limit gets the 400 page, which quotes the
+    longest message the enquiry form accepts (from the model field)."""
+    from enquiries.models import Enquiry
+
+    limit = Enquiry._meta.get_field("message").max_length
+    with django_assert_num_queries(0):
+        response = client.post(
+            "/enquire/", {"message": "x" * (2 * 1024 * 1024)}, secure=False
+        )
+    assert response.status_code == 400
+    text = " ".join(soup(response).main.get_text().split())
+    assert f"Messages can be up to {limit:,} characters." in text

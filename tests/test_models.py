@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from clinic.models import ClinicDetails
 from tests.factories import TreatmentFactory, TreatmentPointFactory
@@ -131,3 +131,26 @@ def test_the_layout_shows_every_section_exactly_once():
     """A new section must be placed on the page, or its points never show."""
     placed = [section for block in LAYOUT for _, section in block.lists]
     assert sorted(placed) == sorted(Section.values)
+
+
+def test_points_are_listed_in_page_order_without_joining_treatments():
+    treatment = TreatmentFactory()
+    for section in reversed(Section.values):
+        TreatmentPointFactory(treatment=treatment, section=section, order=0)
+    points = TreatmentPoint.objects.all()
+    assert "JOIN" not in str(points.query)
+    assert [point.section for point in points] == Section.values
+
+
+def test_treatment_names_have_one_unique_rule_not_two():
+    """The case-insensitive constraint alone: no second index on the column."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(
+            cursor, Treatment._meta.db_table
+        )
+    assert [
+        name
+        for name, c in constraints.items()
+        if c["unique"] and c["columns"] == ["name"]
+    ] == []
+    assert "treatment_name_unique_ci" in constraints

@@ -92,3 +92,24 @@ def test_the_default_cache_is_shared_by_every_worker_on_the_host(tmp_path):
         "django.core.cache.backends.filebased.FileBasedCache",
         str(tmp_path / "cache"),
     ]
+
+
+def test_the_build_id_comes_from_the_deploy(tmp_path):
+    result = run_settings(
+        tmp_path, "print(settings.BUILD_ID)", DJANGO_BUILD_ID="abc123"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "abc123"
+
+
+def test_the_build_id_defaults_to_the_projects_version(tmp_path):
+    import tomllib
+
+    from django.conf import settings
+
+    version = tomllib.loads((settings.BASE_DIR / "pyproject.toml").read_text())[
+        "project"
+    ]["version"]
+    result = run_settings(tmp_path, "print(settings.BUILD_ID)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == version
