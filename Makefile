@@ -106,8 +106,8 @@ test: lint node-tools
 
 ## bench: load-test gunicorn (page vs static file) and time pages at scale; prints figures
 bench: install-dev
-	$(PY) bench/wrk_bench.py
-	$(PY) bench/scale.py
+	$(PY) -m bench.wrk_bench
+	$(PY) -m bench.scale
 
 ## format: apply ruff and djhtml formatting
 format: install-dev
