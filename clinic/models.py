@@ -24,6 +24,9 @@ class ClinicDetails(models.Model):
     )
 
     class Meta:
+        # The table keeps the name it had in the treatments app, so existing
+        # installs keep their row and old and new code can run side by side.
+        db_table = "treatments_clinicdetails"
         verbose_name = "clinic details"
         verbose_name_plural = "clinic details"
         ordering = ["pk"]

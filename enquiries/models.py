@@ -79,6 +79,9 @@ class Enquiry(models.Model):
     )
 
     class Meta:
+        # The table keeps the name it had in the treatments app, so existing
+        # installs keep every row and old and new code can run side by side.
+        db_table = "treatments_enquiry"
         ordering = ["-created_at", "-pk"]
         verbose_name = "enquiry"
         verbose_name_plural = "enquiries"
@@ -124,6 +127,7 @@ class SubmissionCount(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        db_table = "treatments_submissioncount"  # its name before the move
         ordering = ["-window_start"]
         verbose_name = "submission count"
         verbose_name_plural = "submission counts"

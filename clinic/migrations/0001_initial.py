@@ -1,5 +1,5 @@
-"""Takes over clinicdetails from the treatments app (treatments 0006
-renamed the tables): Django's state only, then the content types move, so
+"""Takes over clinicdetails from the treatments app (the tables keep
+their names): Django's state only, then the content types move, so
 every row, permission and history version stays as it was."""
 
 from django.db import migrations, models
@@ -13,6 +13,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ("treatments", "0006_move_enquiries_and_clinic_details"),
         ("contenttypes", "0002_remove_content_type_name"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("admin", "0003_logentry_add_action_flag_choices"),
         ("reversion", "0002_add_index_on_version_for_content_type_and_db"),
     ]
 
@@ -32,6 +34,7 @@ class Migration(migrations.Migration):
                         ('urgent_care_notice', models.TextField(help_text='Shown in the footer and beside the enquiry form: who to call when it cannot wait.')),
                     ],
                     options={
+                        'db_table': 'treatments_clinicdetails',
                         'verbose_name': 'clinic details',
                         'verbose_name_plural': 'clinic details',
                         'ordering': ['pk'],

@@ -1,5 +1,5 @@
-"""Takes over enquiry, submissioncount from the treatments app (treatments 0006
-renamed the tables): Django's state only, then the content types move, so
+"""Takes over enquiry, submissioncount from the treatments app (the tables keep
+their names): Django's state only, then the content types move, so
 every row, permission and history version stays as it was."""
 
 import django.db.models.deletion
@@ -14,6 +14,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ("treatments", "0006_move_enquiries_and_clinic_details"),
         ("contenttypes", "0002_remove_content_type_name"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("admin", "0003_logentry_add_action_flag_choices"),
         ("reversion", "0002_add_index_on_version_for_content_type_and_db"),
     ]
 
@@ -29,6 +31,7 @@ class Migration(migrations.Migration):
                         ('count', models.PositiveIntegerField(default=0)),
                     ],
                     options={
+                        'db_table': 'treatments_submissioncount',
                         'verbose_name': 'submission count',
                         'verbose_name_plural': 'submission counts',
                         'ordering': ['-window_start'],
@@ -55,6 +58,7 @@ class Migration(migrations.Migration):
                         ('treatment', models.ForeignKey(blank=True, help_text='The treatment the patient asked about, if any. Kept empty if that treatment is deleted.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='enquiries', to='treatments.treatment')),
                     ],
                     options={
+                        'db_table': 'treatments_enquiry',
                         'verbose_name': 'enquiry',
                         'verbose_name_plural': 'enquiries',
                         'ordering': ['-created_at', '-pk'],
