@@ -103,6 +103,20 @@ def field_errors(response, field):
 # Enquiries ---------------------------------------------------------------------
 
 
+# The h2 headings of a treatment page with every section filled, top to bottom
+# (written out, not read from treatments.layout, so a layout change shows).
+TREATMENT_PAGE_HEADINGS = [
+    "Overview",
+    "What it treats",
+    "How it works",
+    "Benefits",
+    "Limitations",
+    "Side effects & considerations",
+    "Procedure & aftercare",
+    "Enquire about this treatment",
+]
+
+
 def valid_enquiry_data(**overrides):
     """POST data for a valid enquiry form."""
     data = {

@@ -8,18 +8,8 @@ import re
 from playwright.sync_api import expect
 
 from enquiries.models import Enquiry
+from tests.helpers import TREATMENT_PAGE_HEADINGS
 from treatments.models import Treatment
-
-SECTION_HEADINGS = [
-    "Overview",
-    "What it treats",
-    "How it works",
-    "Benefits",
-    "Limitations",
-    "Side effects & considerations",
-    "Procedure & aftercare",
-    "Enquire about this treatment",
-]
 
 
 def test_patient_finds_a_treatment_and_sends_an_enquiry(page, site):
@@ -30,19 +20,19 @@ def test_patient_finds_a_treatment_and_sends_an_enquiry(page, site):
     expect(page).to_have_url(site + "/treatments/dry-needling/")
     expect(page.locator("h1")).to_have_text("Dry needling")
     headings = page.locator(".treatment-body h2").all_inner_texts()
-    assert headings == SECTION_HEADINGS
+    assert headings == TREATMENT_PAGE_HEADINGS
 
     # Every "On this page" link jumps to its section: the URL gains the
     # fragment and the heading it names is scrolled to the top of the window.
     contents = page.locator("nav.contents a")
-    expect(contents).to_have_count(len(SECTION_HEADINGS))
-    for index in range(len(SECTION_HEADINGS)):
+    expect(contents).to_have_count(len(TREATMENT_PAGE_HEADINGS))
+    for index in range(len(TREATMENT_PAGE_HEADINGS)):
         link = contents.nth(index)
         target = link.get_attribute("href")
         link.click()
         expect(page).to_have_url(re.compile(re.escape(target) + "$"))
         heading = page.locator(target)
-        expect(heading).to_have_text(SECTION_HEADINGS[index])
+        expect(heading).to_have_text(TREATMENT_PAGE_HEADINGS[index])
         expect(heading).to_be_in_viewport()
 
     page.locator(".enquire-panel a", has_text="Enquire about this treatment").click()
