@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
@@ -21,6 +23,12 @@ admin.site.site_title = "Clinic staff admin"
 admin.site.index_title = "Treatments, clinic details and enquiries"
 
 urlpatterns = [
+    re_path(
+        r"^{}treatments/(?P<model>{})/(?P<rest>[\s\S]*)$".format(
+            re.escape(settings.ADMIN_URL), "|".join(views.MOVED_ADMIN_PAGES)
+        ),
+        views.moved_admin_page,
+    ),
     path(settings.ADMIN_URL, admin.site.urls),
     # Browsers and crawlers ask for /favicon.ico whatever the page links to.
     path(

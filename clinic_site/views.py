@@ -1,12 +1,14 @@
-"""Site-wide views: robots.txt, the health check, local media, CSRF failures."""
+"""Site-wide views: robots.txt, the health check, local media, CSRF failures,
+and the admin addresses of models that moved to another app."""
 
 import logging
 import uuid
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
 from django.views.csrf import csrf_failure as default_csrf_failure
@@ -97,3 +99,17 @@ def healthz(request):
             status=503,
         )
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+# Admin pages of models that moved out of the treatments app, by model name:
+# the app they are in now.
+MOVED_ADMIN_PAGES = {"enquiry": "enquiries", "clinicdetails": "clinic"}
+
+
+def moved_admin_page(request, model, rest):
+    """An admin address from before the move (the link in a notification
+    email, a bookmark) leads to the same page in the model's new app."""
+    url = f"/{settings.ADMIN_URL}{MOVED_ADMIN_PAGES[model]}/{model}/{quote(rest)}"
+    if query := request.META.get("QUERY_STRING"):
+        url += "?" + quote(query, safe="=&+%;/,:")
+    return HttpResponsePermanentRedirect(url)

@@ -166,3 +166,33 @@ def test_production_redirects_to_https_except_the_health_check(client, settings)
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/treatments/").status_code == 301
     assert client.get("/healthz/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/admin/treatments/enquiry/7/change/", "/admin/enquiries/enquiry/7/change/"),
+        (
+            "/admin/treatments/enquiry/?status=new",
+            "/admin/enquiries/enquiry/?status=new",
+        ),
+        (
+            "/admin/treatments/clinicdetails/1/change/",
+            "/admin/clinic/clinicdetails/1/change/",
+        ),
+    ],
+)
+def test_admin_addresses_from_before_the_app_split_lead_to_the_same_page(
+    client, old, new
+):
+    """Links in notification emails already sent, and bookmarks, keep working."""
+    response = client.get(old)
+    assert response.status_code == 301
+    assert response["Location"] == new
+
+
+def test_a_moved_admin_address_with_a_newline_is_redirected_not_a_500(client):
+    response = client.get("/admin/treatments/enquiry/1%0d%0aSet-Cookie:x=1/")
+    assert response.status_code == 301
+    assert "\n" not in response["Location"]
+    assert response["Location"].startswith("/admin/enquiries/enquiry/1")
