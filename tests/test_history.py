@@ -164,3 +164,31 @@ def test_content_editors_can_restore(client):
     treatment.refresh_from_db()
     assert treatment.summary == "Old summary!"
     assert first.revision.user == editor
+
+
+def saved_version(admin_client, treatment):
+    post_change(admin_client, treatment, summary="Edited once.")
+    return Version.objects.get_for_object(treatment).first()
+
+
+@pytest.mark.parametrize("path", ["abc/history/{v}/", "{t}/history/999999/"])
+def test_a_malformed_or_unknown_history_address_is_a_404(admin_client, path):
+    treatment = TreatmentFactory()
+    version = saved_version(admin_client, treatment)
+    url = "/admin/treatments/treatment/" + path.format(t=treatment.pk, v=version.pk)
+    assert admin_client.get(url).status_code == 404
+
+
+def test_history_of_a_treatment_is_refused_to_staff_without_access(
+    client, admin_client
+):
+    """An enquiry handler opening a treatment's old version is refused before
+    anything is touched: the points keep their orders."""
+    treatment = TreatmentFactory()
+    point = TreatmentPointFactory(treatment=treatment, order=3)
+    version = saved_version(admin_client, treatment)
+    client.force_login(StaffFactory(groups=["Enquiry handlers"]))
+    url = f"/admin/treatments/treatment/{treatment.pk}/history/{version.pk}/"
+    assert client.get(url).status_code == 403
+    point.refresh_from_db()
+    assert point.order == 3

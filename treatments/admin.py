@@ -3,13 +3,16 @@ from datetime import timedelta
 import reversion
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator
 from django.db import models, transaction
 from django.forms.formsets import DELETION_FIELD_NAME
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from clinic_site.admin_actions import CheckedSelectionMixin
 
@@ -264,7 +267,15 @@ class TreatmentAdmin(CheckedSelectionMixin, VersionAdmin):
         # constraint stops that, and on GET reversion mutes signals). So this
         # treatment's points first move above ORDER_MAX, in one transaction
         # with the restore, kept only if the restore put every point back.
-        points = TreatmentPoint.objects.filter(treatment_id=object_id)
+        # Nothing moves before the version and the permission are checked.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(
+            Version.objects.get_for_model(Treatment),
+            pk=version_id,
+            object_id=unquote(object_id),
+        )
+        points = TreatmentPoint.objects.filter(treatment_id=version.object_id)
         with transaction.atomic():
             for offset, point in enumerate(points.order_by("pk"), start=1):
                 point.order = TreatmentPoint.ORDER_MAX + offset
