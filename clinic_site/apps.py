@@ -8,7 +8,7 @@ class ClinicSiteConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self):
-        from . import logs, pagecache
+        from . import checks, logs, pagecache  # noqa: F401 (checks registers)
 
         logs.connect_signals()
-        pagecache.connect_invalidation()
+        pagecache.connect_signals()

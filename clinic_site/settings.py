@@ -193,8 +193,8 @@ PAGE_CACHE_CONTENT_MODELS = [
     "clinic.ClinicDetails",
 ]
 # Part of every cached page's key: a deploy sets it (the release's commit, say),
-# so pages rendered by another build are never served. Defaults to the
-# project's version in pyproject.toml.
+# so pages rendered by another build are never served; `check --deploy` warns
+# when it is not set. Defaults to the project's version in pyproject.toml.
 BUILD_ID = (
     env.str("DJANGO_BUILD_ID", default="")
     or tomllib.loads((BASE_DIR / "pyproject.toml").read_text())["project"]["version"]

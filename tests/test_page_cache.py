@@ -443,3 +443,16 @@ def test_pages_of_another_build_are_not_served(client, treatment, settings):
     settings.BUILD_ID = "next-release"
     _, queries = get_counting(client, "/treatments/cached/")
     assert queries > 0  # rendered afresh, not the old build's page
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("PERMISSIONS_POLICY", {"camera": []}), ("PUBLIC_PAGE_MAX_AGE", 5)],
+)
+def test_pages_stored_with_other_header_settings_are_not_served(
+    client, treatment, settings, setting, value
+):
+    client.get("/treatments/cached/")
+    setattr(settings, setting, value)
+    _, queries = get_counting(client, "/treatments/cached/")
+    assert queries > 0  # rendered afresh, with the new headers

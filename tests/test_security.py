@@ -109,8 +109,8 @@ def test_admin_pages_are_never_stored(admin_client, url):
     assert "no-store" in cache_control
 
 
-def test_check_deploy_passes_in_production(tmp_path):
-    result = subprocess.run(
+def check_deploy(tmp_path, **env_vars):
+    return subprocess.run(
         [
             sys.executable,
             "manage.py",
@@ -120,21 +120,35 @@ def test_check_deploy_passes_in_production(tmp_path):
             "WARNING",
         ],
         cwd=settings.BASE_DIR,
-        env=production_env(tmp_path),
+        env=production_env(tmp_path, **env_vars),
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_check_deploy_passes_in_production(tmp_path):
+    result = check_deploy(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
-def production_env(tmp_path):
+def test_check_deploy_warns_when_the_deploy_sets_no_build_id(tmp_path):
+    result = check_deploy(tmp_path, DJANGO_BUILD_ID="")
+    assert result.returncode != 0
+    assert "clinic_site.W001" in result.stdout + result.stderr
+
+
+def production_env(tmp_path, **env_vars):
     return settings_env(
         tmp_path,
-        DJANGO_ENV="production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="clinic.example",
+        **{
+            "DJANGO_ENV": "production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "clinic.example",
+            "DJANGO_BUILD_ID": "test-release",
+            **env_vars,
+        },
     )
 
 

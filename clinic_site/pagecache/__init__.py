@@ -10,8 +10,8 @@ One job per module:
 - decorators: `cache_public_page` marks a view's page as public;
 - middleware: `PublicPageCacheMiddleware` serves and stores those pages;
 - store: keys, the content version, `clear_public_pages()`;
-- invalidation: receivers for every model in PAGE_CACHE_CONTENT_MODELS,
-  connected by the site's AppConfig.ready().
+- invalidation: receivers for every model in PAGE_CACHE_CONTENT_MODELS.
+`connect_signals()` is called by the site's AppConfig.ready().
 
 Rules they keep:
 - signed-in staff never read or fill the cache (they may see drafts at the
@@ -23,17 +23,23 @@ Rules they keep:
 - only GET and HEAD (405 with `Allow` otherwise, before any CSRF check);
   an ETag (and, from the cache, a Last-Modified: when the content version
   was made) so browsers and CDNs revalidate with 304s;
-- every key carries the deploy's BUILD_ID: pages rendered by another build
-  (other templates, code or header settings) are never served.
+- every key carries the deploy's BUILD_ID and a digest of the header
+  settings: pages rendered by another build or with other headers are never
+  served.
 """
 
+from . import invalidation, store
 from .decorators import cache_public_page
-from .invalidation import connect_invalidation
 from .store import clear_public_pages, reset_cache_errors
 
 __all__ = [
     "cache_public_page",
     "clear_public_pages",
-    "connect_invalidation",
+    "connect_signals",
     "reset_cache_errors",
 ]
+
+
+def connect_signals():
+    invalidation.connect_invalidation()
+    store.connect_signals()

@@ -1,5 +1,6 @@
 """Where cached pages live: their keys, the content version, clearing them."""
 
+import functools
 import hashlib
 import logging
 import time
@@ -7,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +48,40 @@ def version_time(version):
     return int(version.rsplit(":", 1)[1])
 
 
+# Settings whose headers are stored with each page (the middleware below the
+# page cache adds them).
+HEADER_SETTINGS = (
+    "CONTENT_SECURITY_POLICY",
+    "PERMISSIONS_POLICY",
+    "X_FRAME_OPTIONS",
+    "PUBLIC_PAGE_MAX_AGE",
+)
+
+
+@functools.cache
+def build_key():
+    """What a cached page depends on besides content: the deploy's BUILD_ID
+    (templates, code) and the header settings. A deploy or a header change
+    never serves pages made by the old ones, and hosts of a rolling restart
+    each keep to their own build's pages."""
+    headers = repr([getattr(settings, name, None) for name in HEADER_SETTINGS])
+    digest = hashlib.sha256(headers.encode()).hexdigest()[:12]
+    return f"{settings.BUILD_ID}:{digest}"
+
+
+def _setting_changed(setting, **kwargs):
+    if setting == "BUILD_ID" or setting in HEADER_SETTINGS:
+        build_key.cache_clear()
+
+
+def connect_signals():
+    """Settings changed at run time (tests) give a new build key."""
+    setting_changed.connect(_setting_changed, dispatch_uid="pagecache:build_key")
+
+
 def page_key(path):
-    """The key of a path's page for this build: a deploy (new templates, code
-    or header settings) sets a new BUILD_ID, so it never serves the pages of
-    another build, and hosts of a rolling restart each keep to their own."""
     page = hashlib.sha256(path.encode()).hexdigest()
-    return f"public-page:{settings.BUILD_ID}:{page}"
+    return f"public-page:{build_key()}:{page}"
 
 
 def lookup(path):
