@@ -326,7 +326,7 @@ if ADMIN_URL == "/":
 
 # Treatment images (Pillow) ---------------------------------------------------
 # Serve uploaded media from Django itself: local mode only. Production keeps
-# media on S3-compatible storage (README, "Editing content in admin").
+# media on S3-compatible storage (docs/deployment.md, "Media").
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=not PRODUCTION)
 # Uploads larger than this are refused before Pillow opens them.
 TREATMENT_IMAGE_MAX_BYTES = 5 * 1024 * 1024

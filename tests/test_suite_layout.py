@@ -12,12 +12,22 @@ from scripts.browser import ROOT
 
 
 def imported_modules(path):
+    """Every module an import names, `from a import b` giving `a` and `a.b`
+    (b may be a module); relative imports resolved from the file's package."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            yield node.module
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".") if package else []
+            if node.level:
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module
+            yield module
+            yield from (f"{module}.{alias.name}" for alias in node.names)
 
 
 def python_files(*folders):

@@ -1,5 +1,5 @@
 """Treatment images: checked by content, stripped of metadata, and resized once
-per upload into the renditions the pages use (Pillow directly; see README).
+per upload into the renditions the pages use (Pillow directly; see README, "Images").
 
 The one module that knows how images are checked, encoded, named and stored:
 - `process_upload()` checks an upload and makes its cleaned original and

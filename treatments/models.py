@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.urls import reverse
 
+from . import images
+
 
 class TreatmentStatus(models.TextChoices):
     DRAFT = "draft", "Draft (hidden from the public)"
@@ -83,7 +85,7 @@ class Treatment(models.Model):
         "(160 characters at most).",
     )
     image = models.ImageField(
-        upload_to="treatments/",
+        upload_to=f"{images.ORIGINALS_DIR}/",
         blank=True,
         help_text="Optional photo at the top of the page and on its card: a "
         "JPEG, PNG or WebP file, at most 5 MB and 6,000 × 6,000 pixels. "
@@ -96,7 +98,7 @@ class Treatment(models.Model):
         help_text="What the photo shows, for people who cannot see it. "
         "Needed whenever there is an image.",
     )
-    # Made once per upload (treatments/images.py): {"webp": [{name, width,
+    # Made once per upload (images.store_renditions): {"webp": [{name, width,
     # height}, ...], "jpeg": {name, width, height}}.
     image_renditions = models.JSONField(default=dict, blank=True, editable=False)
     overview = models.TextField(help_text="Shown under “Overview”.")

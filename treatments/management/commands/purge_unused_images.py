@@ -14,20 +14,13 @@ def names_in_use():
     return used
 
 
-def names_in_history(candidates):
-    """Those of `candidates` an earlier version of a treatment still names."""
-    found = set()
-    remaining = set(candidates)
-    versions = Version.objects.get_for_model(Treatment).values_list(
-        "serialized_data", flat=True
-    )
-    for data in versions.iterator():
-        for name in [n for n in remaining if n in data]:
-            found.add(name)
-            remaining.discard(name)
-        if not remaining:
-            break
-    return found
+def names_in_history():
+    """Originals and renditions earlier versions of treatments show."""
+    used = set()
+    for version in Version.objects.get_for_model(Treatment).iterator():
+        fields = version.field_dict
+        used |= images.names_in_use(fields.get("image"), fields.get("image_renditions"))
+    return used
 
 
 class Command(BaseCommand):
@@ -52,7 +45,7 @@ class Command(BaseCommand):
     def handle(self, *args, ignore_history, dry_run, **options):
         unused = images.stored_names() - names_in_use()
         if not ignore_history:
-            unused -= names_in_history(unused)
+            unused -= names_in_history()
         for name in sorted(unused):
             if dry_run:
                 self.stdout.write(f"would delete {name}")
