@@ -4,6 +4,9 @@ from django.views.generic import DetailView, ListView
 from .layout import page_sections
 from .models import Treatment
 
+# Who may see a draft at its public address: whoever may view it in admin.
+PREVIEW_PERMISSION = "treatments.view_treatment"
+
 
 class HomeView(ListView):
     template_name = "treatments/home.html"
@@ -29,7 +32,8 @@ class TreatmentDetailView(DetailView):
         return Treatment.objects.published().for_detail()
 
     def get_object(self, queryset=None):
-        """A published treatment; a draft only for signed-in, active staff.
+        """A published treatment; a draft only for active staff who may view
+        treatments in admin (content editors, superusers), not enquiry handlers.
 
         The public path never looks at the session, so published pages stay
         the same for everyone (and cacheable).
@@ -38,7 +42,9 @@ class TreatmentDetailView(DetailView):
             return super().get_object(queryset)
         except Http404:
             user = self.request.user
-            if not (user.is_active and user.is_staff):
+            if not (
+                user.is_active and user.is_staff and user.has_perm(PREVIEW_PERMISSION)
+            ):
                 raise
             return super().get_object(Treatment.objects.for_detail())
 
