@@ -6,7 +6,7 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 
 from tests.factories import TreatmentFactory
 from tests.helpers import field_errors, post_change, soup
@@ -110,6 +110,82 @@ def test_renditions_are_made_once_on_save_with_their_sizes(admin_client, media_r
     treatment.refresh_from_db()
     assert picture(treatment)
     assert stored_files(media_root) == files
+
+
+# Marks written into an upload's metadata; no stored file may contain them.
+SECRETS = {
+    "comment": b"secret-comment-3f9a",
+    "exif": b"secret-camera-3f9a",
+    "xmp": b"secret-xmp-3f9a",
+    "text": b"secret-text-3f9a",
+}
+
+
+def jpeg_with_metadata():
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = SECRETS["exif"].decode()
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">' + SECRETS["xmp"] + b"</x:xmpmeta>"
+    buffer = io.BytesIO()
+    Image.new("RGB", (1600, 1200), "teal").save(
+        buffer, "JPEG", comment=SECRETS["comment"], exif=exif, xmp=xmp
+    )
+    return buffer.getvalue()
+
+
+def png_with_metadata():
+    """A PNG whose text chunk Pillow reads as `comment`, as a JPEG's is read."""
+    text = PngImagePlugin.PngInfo()
+    text.add_text("comment", SECRETS["text"].decode())
+    buffer = io.BytesIO()
+    Image.new("RGB", (1600, 1200), "teal").save(buffer, "PNG", pnginfo=text)
+    return buffer.getvalue()
+
+
+def files_containing_secrets(root):
+    return {
+        (path.name, name)
+        for path in stored_files(root)
+        for name, mark in SECRETS.items()
+        if mark in path.read_bytes()
+    }
+
+
+@pytest.mark.parametrize(
+    "data, name, marks",
+    [
+        (jpeg_with_metadata(), "IMG_0003.JPG", {"comment", "exif", "xmp"}),
+        (png_with_metadata(), "scan.png", {"text"}),
+    ],
+    ids=["jpeg", "png"],
+)
+def test_no_stored_file_keeps_comments_exif_or_xmp(
+    admin_client, media_root, data, name, marks
+):
+    """The original and every rendition are stored without the upload's
+    comment, EXIF, XMP or text chunks (a JPEG rendition would write any
+    `comment` Pillow read back out)."""
+    # The upload really carries every mark...
+    assert {n for n, mark in SECRETS.items() if mark in data} == marks
+    treatment = TreatmentFactory(slug="needling")
+    assert upload(admin_client, treatment, data, name).status_code == 302
+    # ...and none of the five stored files does.
+    assert len(stored_files(media_root)) == 5
+    assert files_containing_secrets(media_root) == set()
+    treatment.refresh_from_db()
+    with Image.open(treatment.image.path) as stored:
+        assert "comment" not in stored.info
+        assert dict(stored.getexif()) == {}
+
+
+def test_the_colour_profile_is_kept_in_the_original(media_root):
+    """The ICC profile says how to show the photo's colours: not personal data."""
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), "teal").save(buffer, "JPEG", icc_profile=profile)
+    upload = SimpleUploadedFile("photo.jpg", buffer.getvalue())
+    processed = images.process_upload(upload, "needling-1")
+    with Image.open(io.BytesIO(processed.original.read())) as original:
+        assert original.info["icc_profile"] == profile
 
 
 def mpo_bytes(size=(600, 400)):

@@ -122,12 +122,25 @@ def open_checked(upload) -> Image.Image:
     return image
 
 
+# What an image's `info` may keep: palette transparency is part of the
+# picture. Everything else is metadata: Pillow would write some of it back
+# from `info` when saving (a JPEG's comment, from any source format).
+PIXEL_INFO = {"transparency"}
+
+
 def _encode(image, fmt, **options):
     buffer = io.BytesIO()
-    # No `exif=` or `pnginfo=`: Pillow writes no EXIF (GPS included) or text
-    # chunks unless asked, so re-encoding strips them.
+    # No `exif=`, `xmp=` or `pnginfo=`, and `info` holds no metadata
+    # (_pixels_only): re-encoding strips EXIF (GPS included), XMP, comments
+    # and text chunks.
     image.save(buffer, fmt, **options)
     return buffer.getvalue()
+
+
+def _pixels_only(image):
+    """`image` with every metadata block dropped from its `info`."""
+    image.info = {k: v for k, v in image.info.items() if k in PIXEL_INFO}
+    return image
 
 
 def _flatten(image):
@@ -144,7 +157,8 @@ def process_upload(upload, stem: str) -> ProcessedImage:
     """Check an upload and make its cleaned original and renditions.
 
     The original is re-encoded in its own format with the EXIF orientation
-    applied and every metadata block dropped. Renditions: WebP at each of
+    applied and every metadata block (EXIF, XMP, comments, text chunks)
+    dropped; only its colour profile is kept. Renditions: WebP at each of
     TREATMENT_IMAGE_WIDTHS (never wider than the original) and one JPEG at
     TREATMENT_IMAGE_FALLBACK_WIDTH for browsers without WebP.
     """
@@ -169,8 +183,10 @@ def _process(image, stem):
         # Only the first picture of a multi-picture file is kept.
         image.seek(0)
         image = image.copy()
+    # The colour profile is kept in the original (it says how to show the
+    # colours; the renditions carry none).
     icc = image.info.get("icc_profile")
-    image = ImageOps.exif_transpose(image)
+    image = _pixels_only(ImageOps.exif_transpose(image))
     if fmt == "JPEG":
         image = _flatten(image)
         original = _encode(image, "JPEG", quality=90, icc_profile=icc)
