@@ -251,6 +251,8 @@ TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 # A request body (form fields, not file uploads) over 1 MB is refused with 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 CSRF_FAILURE_VIEW = "clinic_site.views.csrf_failure"
+# /healthz/deep/ fails when an enquiry's notification is unsent for longer.
+HEALTH_MAIL_BACKLOG_MINUTES = env.int("DJANGO_HEALTH_MAIL_BACKLOG_MINUTES", default=15)
 
 # Security headers -------------------------------------------------------------
 # Behind the load balancer, which terminates TLS and must overwrite (never
@@ -258,7 +260,7 @@ CSRF_FAILURE_VIEW = "clinic_site.views.csrf_failure"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_SSL_REDIRECT = PRODUCTION and env.bool("DJANGO_SECURE_SSL_REDIRECT", True)
 # Load balancers probe the health check over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz/(deep/)?$"]
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION

@@ -12,7 +12,7 @@ from django.views.generic import RedirectView
 
 from treatments.sitemaps import TreatmentSitemap
 
-from . import views
+from . import health, views
 from .sitemaps import StaticPagesSitemap
 
 SITEMAPS = {"pages": StaticPagesSitemap, "treatments": TreatmentSitemap}
@@ -46,7 +46,8 @@ urlpatterns = [
         name="sitemap",
     ),
     path("robots.txt", views.robots_txt, name="robots_txt"),
-    path("healthz/", views.healthz, name="healthz"),
+    path("healthz/", health.healthz, name="healthz"),
+    path("healthz/deep/", health.healthz_deep, name="healthz_deep"),
 ]
 
 # Uploaded media in local mode (SERVE_MEDIA, on unless DJANGO_ENV=production);

@@ -1,25 +1,18 @@
-"""Site-wide views: robots.txt, the health check, local media, CSRF failures,
-and the admin addresses of models that moved to another app."""
+"""Site-wide views: robots.txt, local media, CSRF failures, and the admin
+addresses of models that moved to another app (health checks: health.py)."""
 
-import logging
-import uuid
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
 from django.views.csrf import csrf_failure as default_csrf_failure
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from .site_url import absolute_url
-
-logger = logging.getLogger(__name__)
 
 
 def serve_media(request, path):
@@ -64,41 +57,6 @@ def robots_txt(request):
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
     patch_cache_control(response, public=True, max_age=3600)
     return response
-
-
-@csrf_exempt
-@never_cache
-@require_safe
-def healthz(request):
-    """200 when the database and the cache both answer, 503 when either fails.
-
-    Plain text, no session, no template: for load balancers and monitoring.
-    """
-    failed = []
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as exc:
-        logger.error("Health check: database failed: %s", type(exc).__name__)
-        failed.append("database")
-    try:
-        # A key of its own, so checks running at once never disagree.
-        key = f"healthz:{uuid.uuid4().hex}"
-        cache.set(key, "ok", 10)
-        if cache.get(key) != "ok":
-            raise LookupError("the cache did not keep a value")
-        cache.delete(key)
-    except Exception as exc:
-        logger.error("Health check: cache failed: %s", type(exc).__name__)
-        failed.append("cache")
-    if failed:
-        return HttpResponse(
-            f"unavailable: {', '.join(failed)}\n",
-            content_type="text/plain",
-            status=503,
-        )
-    return HttpResponse("ok\n", content_type="text/plain")
 
 
 # Admin pages of models that moved out of the treatments app, by model name:

@@ -1,5 +1,5 @@
-"""Operations: health check, 500 page with the database down, request-id logs
-that carry no personal data, gunicorn's configuration."""
+"""Operations: 500 page with the database down, request-id logs that carry
+no personal data, gunicorn's configuration (health checks: test_health.py)."""
 
 import importlib.util
 import logging
@@ -17,7 +17,7 @@ from django.test import Client
 
 from clinic_site.logs import OneLineFormatter, RequestIDFilter
 from scripts.server import running_site
-from tests.helpers import CLOSED_PORT_REDIS, run_settings, soup, valid_enquiry_data
+from tests.helpers import run_settings, soup, valid_enquiry_data
 
 pytestmark = pytest.mark.django_db
 
@@ -28,38 +28,6 @@ def database_down():
         "cursor",
         side_effect=OperationalError("could not connect to server"),
     )
-
-
-# /healthz/ ---------------------------------------------------------------------
-
-
-def test_healthz_is_ok_when_database_and_cache_answer(client):
-    response = client.get("/healthz/")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "text/plain"
-    assert response.content == b"ok\n"
-    assert "no-store" in response["Cache-Control"]
-    assert not response.cookies
-
-
-def test_healthz_is_503_when_the_database_is_down(client):
-    with database_down():
-        response = client.get("/healthz/")
-    assert response.status_code == 503
-    assert response.content == b"unavailable: database\n"
-
-
-def test_healthz_is_503_when_the_cache_is_down(client, settings):
-    settings.CACHES = CLOSED_PORT_REDIS
-    response = client.get("/healthz/")
-    assert response.status_code == 503
-    assert response.content == b"unavailable: cache\n"
-
-
-def test_healthz_never_comes_from_a_cache(client):
-    client.get("/healthz/")
-    with database_down():
-        assert client.get("/healthz/").status_code == 503
 
 
 # The 500 page ------------------------------------------------------------------
