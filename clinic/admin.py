@@ -1,6 +1,9 @@
-from django.contrib import admin
-from django.shortcuts import redirect
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
 from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from clinic_site.admin_actions import CheckedSelectionMixin
 
@@ -12,6 +15,20 @@ class ClinicDetailsAdmin(CheckedSelectionMixin, VersionAdmin):
     """A single row: the list goes straight to it; no adding a second, no delete."""
 
     list_display = ["name", "phone", "email"]
+
+    # The address enquiry notifications go to needs a permission of its own
+    # (ClinicDetails.Meta.permissions); without it the field is read-only.
+    NOTIFICATION_FIELD = "enquiry_notification_email"
+    NOTIFICATION_PERMISSION = "clinic.change_notification_email"
+
+    def may_change_notification_email(self, request):
+        return request.user.has_perm(self.NOTIFICATION_PERMISSION)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not self.may_change_notification_email(request):
+            readonly.append(self.NOTIFICATION_FIELD)
+        return readonly
 
     def has_add_permission(self, request):
         return (
@@ -28,3 +45,27 @@ class ClinicDetailsAdmin(CheckedSelectionMixin, VersionAdmin):
                 return redirect("admin:clinic_clinicdetails_add")
             return super().changelist_view(request, extra_context)
         return redirect("admin:clinic_clinicdetails_change", clinic.pk)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        # Restoring a version restores its notification address too: refused,
+        # before anything is reverted, to staff who may not change it, unless
+        # it is the address in use now.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        if not self.may_change_notification_email(request):
+            version = get_object_or_404(
+                Version.objects.get_for_model(ClinicDetails),
+                pk=version_id,
+                object_id=unquote(object_id),
+            )
+            clinic = self.get_object(request, unquote(object_id))
+            restored = version.field_dict.get(self.NOTIFICATION_FIELD)
+            if clinic is not None and restored != clinic.enquiry_notification_email:
+                messages.error(
+                    request,
+                    "This version sends enquiry notifications to another "
+                    "address, which only staff allowed to change that address "
+                    "can restore. Change the other details by hand, or ask them.",
+                )
+                return redirect("admin:clinic_clinicdetails_history", clinic.pk)
+        return super().revision_view(request, object_id, version_id, extra_context)

@@ -30,6 +30,15 @@ class ClinicDetails(models.Model):
         verbose_name = "clinic details"
         verbose_name_plural = "clinic details"
         ordering = ["pk"]
+        # Where enquiry notifications go is not content: changing it could
+        # send every new enquiry's notice elsewhere. Superusers have it; give
+        # it to others one by one (no group has it).
+        permissions = [
+            (
+                "change_notification_email",
+                "Can change where enquiry notifications go",
+            )
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(pk=1), name="clinicdetails_single_row"),
         ]
