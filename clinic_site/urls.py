@@ -13,6 +13,7 @@ from django.views.generic import RedirectView
 from treatments.sitemaps import TreatmentSitemap
 
 from . import health, views
+from .admin_login import AdminLoginForm
 from .sitemaps import StaticPagesSitemap
 
 SITEMAPS = {"pages": StaticPagesSitemap, "treatments": TreatmentSitemap}
@@ -21,6 +22,8 @@ SITEMAPS = {"pages": StaticPagesSitemap, "treatments": TreatmentSitemap}
 admin.site.site_header = "Clinic staff admin"
 admin.site.site_title = "Clinic staff admin"
 admin.site.index_title = "Treatments, clinic details and enquiries"
+# Checks the username's length on the server (never a 500 on PostgreSQL).
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     re_path(
