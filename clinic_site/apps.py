@@ -2,13 +2,20 @@ from django.apps import AppConfig
 
 
 class ClinicSiteConfig(AppConfig):
-    """Site-wide plumbing: request ids in logs, the public page cache."""
+    """Site-wide plumbing: request ids in logs, the public page cache, staff
+    session limits."""
 
     name = "clinic_site"
     verbose_name = "Site"
 
     def ready(self):
-        from . import checks, logs, pagecache  # noqa: F401 (checks registers)
+        from . import (
+            checks,  # noqa: F401 (registers the checks)
+            logs,
+            pagecache,
+            staff_sessions,
+        )
 
         logs.connect_signals()
         pagecache.connect_signals()
+        staff_sessions.connect_signals()

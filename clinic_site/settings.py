@@ -116,6 +116,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs staff out after STAFF_SESSION_IDLE_SECONDS idle or
+    # STAFF_SESSION_MAX_SECONDS after sign-in (needs the user and messages).
+    "clinic_site.staff_sessions.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the 429 page.
     "axes.middleware.AxesMiddleware",
@@ -325,6 +328,18 @@ CONTENT_SECURITY_POLICY = {
 ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/").strip("/") + "/"
 if ADMIN_URL == "/":
     raise ImproperlyConfigured("DJANGO_ADMIN_URL must not be empty.")
+
+# Staff sessions end after this long without a request, and this long after
+# sign-in whatever they do (clinic_site/staff_sessions.py).
+STAFF_SESSION_IDLE_SECONDS = env.int("DJANGO_STAFF_SESSION_IDLE_MINUTES", 30) * 60
+STAFF_SESSION_MAX_SECONDS = env.int("DJANGO_STAFF_SESSION_MAX_HOURS", 8) * 3600
+if STAFF_SESSION_IDLE_SECONDS <= 0 or STAFF_SESSION_MAX_SECONDS <= 0:
+    raise ImproperlyConfigured(
+        "DJANGO_STAFF_SESSION_IDLE_MINUTES and DJANGO_STAFF_SESSION_MAX_HOURS "
+        "must be at least 1."
+    )
+# No session outlives a staff one (views may set shorter expiries).
+SESSION_COOKIE_AGE = STAFF_SESSION_MAX_SECONDS
 
 # Treatment images (Pillow) ---------------------------------------------------
 # Serve uploaded media from Django itself: local mode only. Production keeps
