@@ -15,6 +15,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
+from clinic_site.local_files import owner_only
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))
 
@@ -33,15 +35,22 @@ def _local_secret_key(path: Path) -> str:
 
     Several gunicorn workers may start at once: the key is written to a
     temporary file and linked into place, so every worker reads the same key.
+    The key is 0600 from its first byte (a key an older version left readable
+    is made so), in a var/ folder made 0700.
     """
     try:
-        return path.read_text().strip()
+        key = path.read_text().strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        owner_only(path)
+        return key
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(get_random_secret_key())
-    tmp.chmod(0o600)
+    tmp.unlink(missing_ok=True)  # left by a process that died here
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(get_random_secret_key())
     try:
         os.link(tmp, path)
     except FileExistsError:
