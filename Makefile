@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 PORT ?= 8000
 export PORT
 
-.PHONY: help run dev test lint format setup install install-dev lock hooks node-tools css audit screenshots superuser clean reset-local-data bench
+.PHONY: help run dev test lint format setup install install-dev lock hooks node-tools css audit screenshots superuser clean reset-local-data bench stack stack-prepare
 
 ## help: list these targets
 help:
@@ -68,9 +68,27 @@ setup: install
 	$(PY) manage.py clear_public_pages
 
 ## run: set up, then serve the site with gunicorn on http://127.0.0.1:8000 (PORT=8080 make run: another port; DEBUG off)
+# The notification sender runs beside gunicorn (no request ever emails); Ctrl+C
+# stops both.
 run: setup
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"
+	@$(PY) manage.py send_pending_notifications --loop & sender=$$!; \
+	trap 'kill $$sender 2>/dev/null; wait $$sender' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn -c clinic_site/gunicorn.conf.py clinic_site.wsgi
+
+# The production topology on this machine (scripts/stack.py): its own
+# PostgreSQL database and Redis db unless DATABASE_URL / CACHE_URL say
+# otherwise; set up as `make run` is, then in the foreground.
+stack: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic_stack
+stack: export CACHE_URL ?= redis://127.0.0.1:6379/7
+
+## stack: nginx on https://127.0.0.1:8443 (HTTP/2; http://127.0.0.1:8080 redirects) before two gunicorn app hosts (127.0.0.2/.3:8001), PostgreSQL + Redis, the notification sender; Ctrl+C stops it all
+stack: stack-prepare setup
+	exec $(PY) -m scripts.stack
+
+# nginx from apt when missing (or one line saying how); the database if missing.
+stack-prepare: install
+	$(PY) -m scripts.stack prepare
 
 ## dev: Django's development server with DEBUG on
 dev: setup
@@ -104,10 +122,11 @@ screenshots: install-dev
 test: lint node-tools
 	$(VENV)/bin/pytest
 
-## bench: load-test gunicorn (page vs static file) and time pages at scale; prints figures
+## bench: load-test gunicorn (page vs static file), time pages at scale, and the stack (nginx) figures; prints figures
 bench: install-dev
 	$(PY) -m bench.wrk_bench
 	$(PY) -m bench.scale
+	$(PY) -m bench.stack_bench
 
 ## format: apply ruff and djhtml formatting
 format: install-dev

@@ -1,7 +1,9 @@
 import csv
 
 from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.http import HttpResponse
+from django.utils.text import capfirst
 
 from clinic_site.admin_actions import CheckedSelectionMixin
 
@@ -16,6 +18,23 @@ def csv_safe(value):
     return "'" + text if text.startswith(CSV_FORMULA_PREFIXES) else text
 
 
+class NotificationFilter(admin.SimpleListFilter):
+    """Enquiries the clinic has not been emailed about (mail down, say)."""
+
+    title = "notification email"
+    parameter_name = "notification"
+
+    def lookups(self, request, model_admin):
+        return [("unsent", "Notification not sent"), ("sent", "Notification sent")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unsent":
+            return queryset.filter(notification_sent_at__isnull=True)
+        if self.value() == "sent":
+            return queryset.filter(notification_sent_at__isnull=False)
+        return queryset
+
+
 @admin.register(Enquiry)
 class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
     list_display = [
@@ -26,7 +45,7 @@ class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
         "preferred_contact",
         "status",
     ]
-    list_filter = ["status", "treatment", "created_at"]
+    list_filter = ["status", NotificationFilter, "treatment", "created_at"]
     list_select_related = ["treatment"]
     search_fields = ["reference", "name", "email"]
     date_hierarchy = "created_at"
@@ -37,7 +56,12 @@ class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
     # No COUNT(*) over the whole table on every page: fast at 100,000 rows.
     show_full_result_count = False
     actions = ["mark_contacted", "mark_closed", "export_csv"]
-    record_fields = ["consent_given", "consent_given_at", "notification_sent_at"]
+    record_fields = [
+        "consent_given",
+        "consent_given_at",
+        "notification_sent_at",
+        "notification_attempts",
+    ]
     # Staff change the status and their notes; what the patient sent is kept
     # exactly as sent.
     readonly_fields = [
@@ -56,20 +80,43 @@ class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
         # Enquiries come from patients through the website only.
         return False
 
-    @admin.action(description="Mark selected enquiries as contacted")
+    @admin.action(
+        description="Mark selected enquiries as contacted", permissions=["change"]
+    )
     def mark_contacted(self, request, queryset):
         self._set_status(request, queryset, Enquiry.Status.CONTACTED)
 
-    @admin.action(description="Mark selected enquiries as closed")
+    @admin.action(
+        description="Mark selected enquiries as closed", permissions=["change"]
+    )
     def mark_closed(self, request, queryset):
         self._set_status(request, queryset, Enquiry.Status.CLOSED)
 
     def _set_status(self, request, queryset, status):
-        updated = queryset.update(status=status)
+        """Change the status of those not in it yet; each change is logged in
+        admin's history as editing the form would be (by reference only)."""
+        changing = queryset.exclude(status=status)
+        changed = list(changing)
+        updated = changing.update(status=status)
+        label = Enquiry.Status(status).label
+        LogEntry.objects.log_actions(
+            request.user.pk,
+            changed,
+            CHANGE,
+            [
+                {
+                    "changed": {
+                        "fields": [
+                            capfirst(Enquiry._meta.get_field("status").verbose_name)
+                        ]
+                    }
+                }
+            ],
+        )
         self.message_user(
             request,
             f"{updated} {'enquiry' if updated == 1 else 'enquiries'} marked "
-            f"{Enquiry.Status(status).label.lower()}.",
+            f"{label.lower()}.",
             messages.SUCCESS,
         )
 

@@ -1,11 +1,14 @@
 import re
+import unicodedata
 import uuid
+from urllib.parse import unquote_to_bytes
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
 from django.core.validators import slug_re
 from django.forms.boundfield import BoundField
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -16,6 +19,48 @@ from .models import Enquiry
 # Digits with the usual separators: spaces, +, brackets, dots, dashes.
 PHONE_RE = re.compile(r"^\+?[\d\s().-]+$")
 PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15
+
+
+# Unicode categories that draw nothing: controls, format characters (zero
+# width space and joiners, direction marks), separators. Unassigned code
+# points are not among them: they may be emoji newer than Python's tables.
+INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}
+
+
+def has_visible_text(text: str) -> bool:
+    return any(unicodedata.category(char) not in INVISIBLE_CATEGORIES for char in text)
+
+
+def utf8_form_data(request) -> tuple[QueryDict, set[str]]:
+    """The POSTed form as UTF-8, and the names of fields that were not UTF-8.
+
+    Django turns bytes it cannot read into U+FFFD, and decodes a whole body
+    holding raw non-UTF-8 bytes as Latin-1 (garbling correct accented text
+    beside them). Decoding each field on its own keeps every readable field
+    exactly as typed and names the unreadable ones, so the form can ask for
+    those again instead of storing them mangled.
+    """
+    # request.POST first: Django's own limits (field count, size) apply.
+    post = request.POST
+    if request.content_type != "application/x-www-form-urlencoded":
+        return post, set()
+    data, unreadable = QueryDict(mutable=True), set()
+    # As Django splits the body (urllib's parse_qsl refuses raw non-ASCII
+    # bytes); request.POST above has already enforced the field-count limit.
+    for pair in request.body.split(b"&"):
+        if not pair:
+            continue
+        raw_key, _, raw_value = pair.partition(b"=")
+        raw_key = unquote_to_bytes(raw_key.replace(b"+", b" "))
+        raw_value = unquote_to_bytes(raw_value.replace(b"+", b" "))
+        key = raw_key.decode("utf-8", "replace")
+        try:
+            value = raw_value.decode("utf-8")
+        except UnicodeDecodeError:
+            unreadable.add(key)
+            value = raw_value.decode("utf-8", "replace")
+        data.appendlist(key, value)
+    return data, unreadable
 
 
 def max_length(field_name):
@@ -147,8 +192,17 @@ class EnquiryForm(forms.ModelForm):
             },
         }
 
-    def __init__(self, *args, clinic_name="the clinic", **kwargs):
+    # How the "could not read" error names each field.
+    FIELD_NOUNS = {
+        "name": "Your name",
+        "email": "Your email address",
+        "phone": "Your phone number",
+        "message": "Your message",
+    }
+
+    def __init__(self, *args, clinic_name="the clinic", unreadable_fields=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.unreadable_fields = set(unreadable_fields)
         self.fields["treatment"].error_messages["invalid_choice"] = (
             "Select a treatment from the list, or “Not sure”"
         )
@@ -172,9 +226,19 @@ class EnquiryForm(forms.ModelForm):
 
     def clean_name(self):
         name = self.cleaned_data["name"]
+        if not has_visible_text(name):
+            raise forms.ValidationError(self.fields["name"].error_messages["required"])
         if "\r" in name or "\n" in name:
             raise forms.ValidationError("Enter your name on one line")
         return name
+
+    def clean_message(self):
+        message = self.cleaned_data["message"]
+        if not has_visible_text(message):
+            raise forms.ValidationError(
+                self.fields["message"].error_messages["required"]
+            )
+        return message
 
     def clean_submission_token(self):
         # A missing or mangled token only turns off the double-submit check.
@@ -198,6 +262,14 @@ class EnquiryForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # Unreadable choices fail their own validation (U+FFFD is no choice).
+        for name in sorted(self.unreadable_fields & set(self.FIELD_NOUNS)):
+            if name not in self.errors:
+                self.add_error(
+                    name,
+                    f"{self.FIELD_NOUNS[name]} contains characters we could not "
+                    "read — please type it again",
+                )
         if (
             cleaned.get("preferred_contact") == Enquiry.ContactMethod.PHONE
             and not cleaned.get("phone")

@@ -38,10 +38,16 @@ class Enquiry(models.Model):
         help_text="Given to the patient on the thanks page; quote it on the phone.",
     )
     submission_token = models.UUIDField(
-        unique=True,
         null=True,
         editable=False,
         help_text="One per form shown, so a double-clicked submit saves once.",
+    )
+    submission_digest = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="A keyed hash of what was sent with the token: the same form "
+        "sent again unchanged saves once; sent again edited, it is a new enquiry.",
     )
     name = models.CharField(max_length=100)
     email = models.EmailField(max_length=254)
@@ -77,6 +83,18 @@ class Enquiry(models.Model):
         help_text="When the clinic was emailed about this enquiry; empty while "
         "the email is still to be sent.",
     )
+    notification_claimed_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A sender is emailing the clinic about this enquiry until "
+        "then; a claim left by a sender that died expires and is retried.",
+    )
+    notification_attempts = models.PositiveSmallIntegerField(
+        default=0,
+        editable=False,
+        help_text="How many times sending the notification was tried.",
+    )
 
     class Meta:
         # The table keeps the name it had in the treatments app, so existing
@@ -95,6 +113,10 @@ class Enquiry(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["submission_token", "submission_digest"],
+                name="enquiry_submission_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=EnquiryStatus.values),
                 name="enquiry_status_valid",

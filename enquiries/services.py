@@ -5,15 +5,17 @@ email never go into an email to the clinic, a log line, a URL or an exception
 message. Log the enquiry's database id and the error's type only.
 """
 
+import hashlib
+import hmac
 import logging
+import math
 import secrets
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +36,14 @@ SUBMISSION_COUNTS_KEPT_DAYS = 1
 
 
 class RateLimitExceeded(Exception):
-    """The client has sent as many enquiries as the limit allows for now."""
+    """The client has sent as many enquiries as the limit allows for now.
+
+    `retry_after`: whole seconds until the window ends and it may send again.
+    """
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
 def _new_reference() -> str:
@@ -60,7 +69,22 @@ def _count_submission(key: str, now: datetime) -> None:
         pk=counter.pk, count__lt=settings.ENQUIRY_RATE_LIMIT
     ).update(count=F("count") + 1)
     if not added:
-        raise RateLimitExceeded
+        window_end = _window_start(now) + timedelta(
+            seconds=settings.ENQUIRY_RATE_WINDOW_SECONDS
+        )
+        raise RateLimitExceeded(math.ceil((window_end - now).total_seconds()))
+
+
+def submission_digest(**fields) -> str:
+    """A keyed hash of what the patient sent, to tell a repeat from an edit.
+
+    Keyed with the secret key, so it cannot be matched against guesses, and
+    kept only in the enquiry's own row.
+    """
+    text = "\x1f".join(f"{name}={fields[name]}" for name in sorted(fields))
+    return hmac.new(
+        settings.SECRET_KEY.encode(), text.encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def enquiry_create(
@@ -74,26 +98,42 @@ def enquiry_create(
     treatment=None,
     submission_token=None,
 ) -> Enquiry:
-    """Save an enquiry in one transaction and notify the clinic after commit.
+    """Save an enquiry in one transaction; the clinic is emailed later.
 
     Only for a patient who has given consent (the form requires it): the
-    enquiry records it, with the time. A second call with the same
-    `submission_token` (a double-clicked submit) returns the first enquiry and
-    saves nothing. Raises RateLimitExceeded, saving nothing, when the client
-    is over the limit.
+    enquiry records it, with the time. The same form sent again unchanged (a
+    double click, a reload) returns the first enquiry and saves nothing; sent
+    again edited ("back, edit, send") it is a new enquiry with its own
+    reference. Raises RateLimitExceeded, saving nothing, when the client is
+    over the limit.
+
+    No email is sent here: a patient's request never waits on the mail
+    server. `manage.py send_pending_notifications --loop` (a process of its
+    own) sends it within seconds.
     """
-    if submission_token is not None:
-        existing = Enquiry.objects.filter(submission_token=submission_token).first()
-        if existing is not None:
-            return existing
+    fields = {
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "preferred_contact": preferred_contact,
+        "treatment": treatment.pk if treatment else "",
+        "message": message,
+    }
+    digest = submission_digest(**fields) if submission_token is not None else ""
+    same_submission = Enquiry.objects.filter(
+        submission_token=submission_token, submission_digest=digest
+    )
+    if submission_token is not None and (existing := same_submission.first()):
+        return existing
     now = timezone.now()
     for attempt in range(REFERENCE_ATTEMPTS):
         try:
             with transaction.atomic():
                 _count_submission(client, now)
-                enquiry = Enquiry.objects.create(
+                return Enquiry.objects.create(
                     reference=_new_reference(),
                     submission_token=submission_token,
+                    submission_digest=digest,
                     name=name,
                     email=email,
                     phone=phone,
@@ -103,17 +143,11 @@ def enquiry_create(
                     consent_given=True,
                     consent_given_at=now,
                 )
-                transaction.on_commit(partial(enquiry_notify, enquiry.pk))
-            return enquiry
         except IntegrityError:
-            # Either the same form was submitted twice at once (the token is
-            # taken) or, very rarely, the random reference was.
-            if submission_token is not None:
-                existing = Enquiry.objects.filter(
-                    submission_token=submission_token
-                ).first()
-                if existing is not None:
-                    return existing
+            # Either the same form was submitted twice at once (the token and
+            # digest are taken) or, very rarely, the random reference was.
+            if submission_token is not None and (existing := same_submission.first()):
+                return existing
             if attempt == REFERENCE_ATTEMPTS - 1:
                 raise
 
@@ -123,19 +157,38 @@ def enquiry_admin_url(enquiry: Enquiry) -> str:
     return absolute_url(path)
 
 
+def _pending():
+    """Enquiries whose notification is unsent and not claimed by a live sender."""
+    now = timezone.now()
+    return Enquiry.objects.filter(notification_sent_at__isnull=True).filter(
+        Q(notification_claimed_until__isnull=True)
+        | Q(notification_claimed_until__lt=now)
+    )
+
+
 def enquiry_notify(enquiry_id: int) -> bool:
     """Email the clinic that an enquiry arrived. True if this call sent it.
 
-    The row is claimed with a conditional UPDATE first, so two senders at once
-    (the after-commit hook and the cron command, or two crons) never both send.
-    If sending fails the claim is released and the enquiry stays pending.
+    The row is claimed first with a conditional UPDATE that sets a lease
+    (NOTIFICATION_LEASE_SECONDS, longer than EMAIL_TIMEOUT), so two senders at
+    once never both send, and a claim whose sender died (killed mid-send)
+    expires and is retried. Only a completed send sets notification_sent_at;
+    a failed one releases the claim and the enquiry stays pending.
     """
-    claimed_at = timezone.now()
-    claimed = Enquiry.objects.filter(
-        pk=enquiry_id, notification_sent_at__isnull=True
-    ).update(notification_sent_at=claimed_at)
+    lease_until = timezone.now() + timedelta(
+        seconds=settings.NOTIFICATION_LEASE_SECONDS
+    )
+    claimed = (
+        _pending()
+        .filter(pk=enquiry_id)
+        .update(
+            notification_claimed_until=lease_until,
+            notification_attempts=F("notification_attempts") + 1,
+        )
+    )
     if not claimed:
         return False
+    mine = Enquiry.objects.filter(pk=enquiry_id, notification_claimed_until=lease_until)
     try:
         enquiry = Enquiry.objects.select_related("treatment").get(pk=enquiry_id)
         clinic = ClinicDetails.load()
@@ -151,26 +204,28 @@ def enquiry_notify(enquiry_id: int) -> bool:
             recipient_list=[clinic.enquiry_notification_email],
         )
     except Exception as exc:
-        Enquiry.objects.filter(pk=enquiry_id, notification_sent_at=claimed_at).update(
-            notification_sent_at=None
+        mine.update(notification_claimed_until=None)
+        attempts = Enquiry.objects.filter(pk=enquiry_id).values_list(
+            "notification_attempts", flat=True
         )
         # The type only: SMTP errors can quote addresses.
         logger.warning(
-            "Notification for enquiry id=%s not sent (%s); it stays pending.",
+            "Notification for enquiry id=%s not sent (%s, attempt %s); "
+            "it stays pending.",
             enquiry_id,
             type(exc).__name__,
+            attempts.first(),
         )
         return False
+    mine.update(notification_sent_at=timezone.now(), notification_claimed_until=None)
     logger.info("Notification for enquiry id=%s sent.", enquiry_id)
     return True
 
 
 def enquiries_notify_pending(*, limit: int = 500) -> tuple[int, int]:
-    """Send what is pending, oldest first. Returns (sent, still pending)."""
+    """Send what is pending, oldest first. Returns (sent, still unsent)."""
     pending = list(
-        Enquiry.objects.filter(notification_sent_at__isnull=True)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
+        _pending().order_by("created_at").values_list("pk", flat=True)[:limit]
     )
     sent = sum(enquiry_notify(pk) for pk in pending)
     return sent, Enquiry.objects.filter(notification_sent_at__isnull=True).count()

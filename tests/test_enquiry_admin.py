@@ -4,6 +4,8 @@ import csv
 import io
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -191,3 +193,49 @@ def test_deleting_a_treatment_keeps_its_enquiries(admin_client):
     treatment.delete()
     enquiry.refresh_from_db()
     assert enquiry.treatment is None
+
+
+@pytest.fixture
+def viewer_client(client):
+    viewer = StaffFactory()
+    viewer.user_permissions.add(
+        Permission.objects.get(
+            codename="view_enquiry", content_type__app_label="enquiries"
+        )
+    )
+    client.force_login(viewer)
+    return client
+
+
+def test_a_view_only_user_cannot_run_the_status_actions(viewer_client):
+    enquiry = EnquiryFactory()
+    page = soup(viewer_client.get(ENQUIRY_CHANGELIST))
+    offered = {o["value"] for o in page.select("select[name=action] option")}
+    assert "mark_contacted" not in offered and "mark_closed" not in offered
+    response = viewer_client.post(
+        ENQUIRY_CHANGELIST,
+        {"action": "mark_contacted", "_selected_action": [enquiry.pk]},
+    )
+    assert response.status_code in (200, 302)
+    enquiry.refresh_from_db()
+    assert enquiry.status == Enquiry.Status.NEW
+
+
+def test_status_actions_log_each_change_by_reference(handler_client):
+    chosen = EnquiryFactory.create_batch(2, name="Pat Private")
+    already = EnquiryFactory(status=Enquiry.Status.CONTACTED)
+    handler_client.post(
+        ENQUIRY_CHANGELIST,
+        {
+            "action": "mark_contacted",
+            "_selected_action": [e.pk for e in [*chosen, already]],
+        },
+    )
+    entries = LogEntry.objects.filter(action_flag=CHANGE)
+    assert sorted(entries.values_list("object_id", flat=True)) == sorted(
+        str(e.pk) for e in chosen
+    )
+    for entry in entries:
+        assert entry.object_repr.startswith("Enquiry ")
+        assert "Pat Private" not in entry.object_repr + entry.change_message
+        assert entry.get_change_message() == "Changed Status."

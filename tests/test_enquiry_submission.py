@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from enquiries.models import Enquiry, SubmissionCount
+from enquiries.services import enquiries_notify_pending
 from tests.factories import TreatmentFactory
 from tests.helpers import soup, valid_enquiry_data
 
@@ -21,13 +22,25 @@ PRIVATE_PHONE = "07700 900123"
 
 @pytest.fixture
 def send(client, django_capture_on_commit_callbacks):
-    """POST the form and run the after-commit hooks, as a real request does."""
+    """POST the form (after-commit hooks run, as in a real request), then one
+    pass of the notification sender, as its own process would."""
 
     def _send(data, **extra):
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post("/enquire/", data, **extra)
+            response = client.post("/enquire/", data, **extra)
+        enquiries_notify_pending()
+        return response
 
     return _send
+
+
+def test_the_request_itself_sends_no_email(
+    client, clinic, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/enquire/", valid_enquiry_data()).status_code == 302
+    assert mail.outbox == []
+    assert Enquiry.objects.get().notification_sent_at is None
 
 
 def test_valid_enquiry_is_saved_and_redirects_to_thanks(send, clinic):
@@ -106,14 +119,46 @@ def test_honeypot_answers_as_if_accepted_and_stores_nothing(send, clinic):
     assert mail.outbox == []
 
 
-def test_missing_csrf_token_is_refused_but_keeps_what_was_typed(clinic):
+@pytest.mark.parametrize(
+    "source",
+    [
+        {"HTTP_ORIGIN": "http://testserver"},
+        {"HTTP_REFERER": "http://testserver/enquire/"},
+    ],
+)
+def test_missing_csrf_token_is_refused_but_keeps_what_was_typed(clinic, source):
     client = Client(enforce_csrf_checks=True)
-    response = client.post("/enquire/", valid_enquiry_data(message=PRIVATE_MESSAGE))
+    response = client.post(
+        "/enquire/", valid_enquiry_data(message=PRIVATE_MESSAGE), **source
+    )
     assert response.status_code == 403
     page = soup(response)
     assert page.find(id="id_message").get_text().strip() == PRIVATE_MESSAGE
     assert page.find(class_="notice--problem")["role"] == "alert"
     assert page.find("input", attrs={"name": "csrfmiddlewaretoken"})
+    assert Enquiry.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        {"HTTP_ORIGIN": "https://attacker.example"},
+        {"HTTP_ORIGIN": "null"},
+        {"HTTP_REFERER": "https://attacker.example/form.html"},
+        {"HTTP_ORIGIN": "http://testserver.attacker.example"},
+        {},
+    ],
+)
+def test_a_cross_site_post_fills_in_nothing(clinic, source):
+    client = Client(enforce_csrf_checks=True)
+    data = valid_enquiry_data(name="Chosen By Attacker", message=PRIVATE_MESSAGE)
+    response = client.post("/enquire/", data, **source)
+    assert response.status_code == 403
+    page = soup(response)
+    assert page.find(id="id_name").get("value") in (None, "")
+    assert page.find(id="id_message").get_text().strip() == ""
+    assert not page.find(id="id_consent").has_attr("checked")
+    assert "did not accept it" in page.find(class_="notice--problem").get_text()
     assert Enquiry.objects.count() == 0
 
 
@@ -147,6 +192,19 @@ def test_rate_limit_answers_429_with_the_clinic_phone_and_keeps_the_form(
     assert notice.find("a", href="tel:01632960001")
     assert page.find(id="id_message").get_text().strip() == PRIVATE_MESSAGE
     assert Enquiry.objects.count() == 2
+
+
+def test_rate_limit_says_when_to_try_again(send, clinic, settings):
+    settings.ENQUIRY_RATE_LIMIT = 1
+    settings.ENQUIRY_RATE_WINDOW_SECONDS = 600
+    send(valid_enquiry_data())
+    response = send(valid_enquiry_data())
+    assert response.status_code == 429
+    retry_after = int(response["Retry-After"])
+    assert 0 < retry_after <= 600
+    minutes = -(-retry_after // 60)
+    notice = soup(response).find(class_="notice--problem").get_text(" ", strip=True)
+    assert f"try again in {minutes} minute" in notice
 
 
 def test_rate_limit_is_per_client_ip(send, clinic, settings):
@@ -202,7 +260,9 @@ def test_mail_failure_keeps_the_enquiry_pending_and_logs_no_personal_data(
     assert response.status_code == 302
     enquiry = Enquiry.objects.get()
     assert enquiry.notification_sent_at is None
-    assert f"enquiry id={enquiry.pk} not sent (ConnectionRefusedError)" in caplog.text
+    assert f"enquiry id={enquiry.pk} not sent (ConnectionRefusedError, attempt 1)" in (
+        caplog.text
+    )
     for secret in ["haemophilia", PRIVATE_PHONE, "Pat Patient", "pat@example.com"]:
         assert secret not in caplog.text
 
@@ -263,20 +323,135 @@ def test_request_body_over_one_megabyte_is_refused_with_400(send, clinic):
     assert Enquiry.objects.count() == 0
 
 
-def test_invalid_utf8_is_answered_without_a_server_error(client, clinic):
-    body = b"name=Pat%FF%FE&email=pat%40example.com&preferred_contact=email"
+URLENCODED = "application/x-www-form-urlencoded"
+UNREADABLE = "contains characters we could not read — please type it again"
+
+
+@pytest.mark.parametrize(
+    ("name_bytes", "name_kept"),
+    [
+        (b"Pat%FF%FE", "Pat\ufffd\ufffd"),  # percent-encoded, not UTF-8
+        (b"Pat\xff", "Pat\ufffd"),  # a raw byte that is not UTF-8
+    ],
+)
+def test_a_field_that_is_not_utf8_is_asked_for_again_and_nothing_is_saved(
+    client, clinic, name_bytes, name_kept
+):
+    body = b"name=" + name_bytes + b"&email=pat%40example.com&preferred_contact=email"
+    # Correct UTF-8 in the same body (percent-encoded and raw): kept exactly.
+    body += b"&message=Jos%C3%A9 asks about his knee, Jos\xc3\xa9&consent=on"
+    response = client.post("/enquire/", body, content_type=URLENCODED)
+    assert response.status_code == 200
+    page = soup(response)
+    assert f"Your name {UNREADABLE}" in page.find(id="id_name_error").get_text()
+    assert page.find(id="id_name")["value"] == name_kept
+    message = "José asks about his knee, José"
+    assert page.find(id="id_message").get_text().strip() == message
+    assert page.find(id="id_email")["value"] == "pat@example.com"
+    assert Enquiry.objects.count() == 0
+    assert SubmissionCount.objects.count() == 0
+
+
+def test_unreadable_message_names_the_message(client, clinic):
+    body = b"name=Pat&email=pat%40example.com&preferred_contact=email"
     body += b"&message=%C3%28bad&consent=on"
-    response = client.post(
-        "/enquire/", body, content_type="application/x-www-form-urlencoded"
-    )
-    # Undecodable bytes become U+FFFD: the enquiry is kept, nothing crashes.
-    assert response.status_code == 302
-    enquiry = Enquiry.objects.get()
-    assert enquiry.name == "Pat\ufffd\ufffd"
-    assert enquiry.message.endswith("(bad")
+    response = client.post("/enquire/", body, content_type=URLENCODED)
+    assert response.status_code == 200
+    error = soup(response).find(id="id_message_error").get_text()
+    assert f"Your message {UNREADABLE}" in error
+    assert Enquiry.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "invisible",
+    ["\u200b\u200b", "\u200d\ufeff", "\u2060 \u00a0", "\u202e\u200f", "\u3000"],
+)
+def test_a_name_or_message_of_invisible_characters_is_refused(send, clinic, invisible):
+    response = send(valid_enquiry_data(name=invisible, message=invisible))
+    page = soup(response)
+    assert "Enter your full name" in page.find(id="id_name_error").get_text()
+    assert "Enter your message" in page.find(id="id_message_error").get_text()
+    assert Enquiry.objects.count() == 0
+
+
+def test_a_name_with_a_joiner_inside_visible_letters_is_kept(send, clinic):
+    send(valid_enquiry_data(name="Anna\u200dMaria"))
+    assert Enquiry.objects.get().name == "Anna\u200dMaria"
 
 
 def test_consent_time_is_recorded_by_the_server(send, clinic):
     before = timezone.now()
     send(valid_enquiry_data(consent_given_at="2001-01-01T00:00:00Z"))
     assert before <= Enquiry.objects.get().consent_given_at <= timezone.now()
+
+
+def form_token(client):
+    return soup(client.get("/enquire/")).find(id="id_submission_token")["value"]
+
+
+def test_back_edit_send_again_stores_the_edit_as_a_new_enquiry(send, client, clinic):
+    token = form_token(client)
+    send(valid_enquiry_data(submission_token=token, message="First version"))
+    first = Enquiry.objects.get()
+    send(valid_enquiry_data(submission_token=token, message="Edited version"))
+    second = Enquiry.objects.exclude(pk=first.pk).get()
+    assert second.message == "Edited version"
+    assert second.reference != first.reference
+    page = soup(client.get("/enquire/thanks/"))
+    assert page.find(class_="reference").get_text() == second.reference
+    # The edited form sent twice (a double click) is still one more enquiry.
+    send(valid_enquiry_data(submission_token=token, message="Edited version"))
+    assert Enquiry.objects.count() == 2
+    assert len(mail.outbox) == 2
+
+
+def test_back_to_the_form_after_sending_says_it_was_sent(send, client, clinic):
+    token = form_token(client)
+    send(valid_enquiry_data(submission_token=token))
+    reference = Enquiry.objects.get().reference
+    page = soup(client.get("/enquire/"))
+    notice = page.find(class_="notice--done")
+    assert "You have already sent this enquiry" in notice.get_text()
+    assert notice.find(class_="reference").get_text() == reference
+    assert page.find(id="id_submission_token")["value"] != token
+    assert not page.find(class_="error-summary")
+
+
+def test_back_to_an_error_page_after_sending_shows_sent_not_the_errors(
+    send, client, clinic
+):
+    token = form_token(client)
+    first_try = send(valid_enquiry_data(submission_token=token, email="bad"))
+    assert soup(first_try).find(class_="error-summary")
+    send(valid_enquiry_data(submission_token=token))
+    # The browser sends the erroneous POST again when going back to it.
+    again = send(valid_enquiry_data(submission_token=token, email="bad"))
+    page = soup(again)
+    assert not page.find(class_="error-summary")
+    assert page.find(class_="notice--done")
+    assert Enquiry.objects.count() == 1
+
+
+def test_a_new_enquiry_with_errors_shows_its_errors_not_the_sent_notice(
+    send, client, clinic
+):
+    send(valid_enquiry_data(submission_token=form_token(client)))
+    response = send(valid_enquiry_data(submission_token=form_token(client), email="x"))
+    page = soup(response)
+    assert page.find(class_="error-summary")
+    assert not page.find(class_="notice--done")
+
+
+def test_thanks_without_an_enquiry_leads_to_the_form(client, clinic):
+    response = client.get("/enquire/thanks/")
+    assert response.status_code == 302
+    assert response["Location"] == "/enquire/"
+
+
+def test_a_patients_session_lasts_only_as_long_as_the_thanks_page_needs(
+    send, client, clinic
+):
+    send(valid_enquiry_data())
+    assert client.session.get_expiry_age() == 30 * 60
+    cookie = client.cookies["sessionid"]
+    assert int(cookie["max-age"]) == 30 * 60
