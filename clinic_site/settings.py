@@ -213,11 +213,21 @@ BUILD_ID = (
 )
 # How long browsers and CDNs may reuse a public page without asking again.
 PUBLIC_PAGE_MAX_AGE = env.int("DJANGO_PUBLIC_PAGE_MAX_AGE", default=60)
+# The purge servers of the nginx caches in front of the site, one http://host:port
+# per nginx (deploy/nginx/purge.conf): after a content change every public
+# page is purged from each. Empty: no nginx cache, nothing sent.
+PAGE_CACHE_PURGE_URLS = env.list("DJANGO_PAGE_CACHE_PURGE_URLS", default=[])
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds an SMTP connect, read or write may take before it fails. Only the
+# notification sender (never a patient's request) talks to the mail server.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
+# A sender's claim on one notification; a claim left by a sender that died is
+# retried after this. Several EMAIL_TIMEOUTs: connect, hello, send, quit.
+NOTIFICATION_LEASE_SECONDS = env.int("DJANGO_NOTIFICATION_LEASE", default=300)
 
 AUTH_PASSWORD_VALIDATORS = [
     {
