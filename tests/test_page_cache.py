@@ -299,7 +299,7 @@ def test_a_page_rendered_under_an_older_version_is_never_served(client, treatmen
     from clinic_site.pagecache.store import page_key
 
     headers = {"Content-Type": "text/html; charset=utf-8", "ETag": '"x"'}
-    cache.set(page_key("/treatments/cached/"), ("old", b"stale page", headers, 0))
+    cache.set(page_key("/treatments/cached/"), ("old", {"": b"stale page"}, headers))
     response = client.get("/treatments/cached/")
     assert b"stale page" not in response.content
     assert b"Cached therapy" in response.content

@@ -3,10 +3,11 @@
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 
 from . import store
+from .encoding import compressed_bodies, preferred_encoding, variant_etag
 
 # Headers a 304 carries over from the page besides those Django copies, so a
 # 304 says the same as the 200 it stands for.
@@ -17,13 +18,27 @@ NOT_MODIFIED_EXTRA_HEADERS = (
 )
 
 
-def _from_cache(request, entry):
-    _, content, headers = entry
+def _serve(request, response, bodies, encoding):
+    """`response` with the page's body in `encoding` (identity when the page
+    has no such body), its ETag and length."""
+    if encoding not in bodies:
+        encoding = ""
+    body = bodies[encoding]
+    if encoding:
+        response["Content-Encoding"] = encoding
+    response["ETag"] = variant_etag(response["ETag"], encoding)
+    response["Content-Length"] = str(len(body))
     # HEAD: the headers of the page (its Content-Length included), no body.
-    response = HttpResponse(b"" if request.method == "HEAD" else content)
+    response.content = b"" if request.method == "HEAD" else body
+    return response
+
+
+def _from_cache(request, entry, encoding):
+    _, bodies, headers = entry
+    response = HttpResponse()
     for name, value in headers.items():
         response[name] = value
-    return response
+    return _serve(request, response, bodies, encoding)
 
 
 def _conditional(request, response):
@@ -54,6 +69,9 @@ class PublicPageCacheMiddleware:
     cookie, are stored; requests carrying a session cookie never use it.
     Conditional requests (If-None-Match, If-Modified-Since) are answered here,
     after a miss has been stored, so revalidations fill the cache too.
+    A stored page holds its brotli and gzip bodies, made once when it is
+    stored; each request gets the one its Accept-Encoding prefers (encoding).
+    A page that cannot be stored (the cache down) is sent as rendered.
     """
 
     def __init__(self, get_response):
@@ -68,6 +86,7 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)  # its 400, with every header
 
         key = version = None
+        encoding = preferred_encoding(request.headers.get("Accept-Encoding", ""))
         if (
             request.method in ("GET", "HEAD")
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
@@ -80,7 +99,7 @@ class PublicPageCacheMiddleware:
                 store.cache_failed("Page cache unavailable", exc)
                 key = entry = None
             if entry is not None:
-                return _conditional(request, _from_cache(request, entry))
+                return _conditional(request, _from_cache(request, entry, encoding))
 
         response = self.get_response(request)
         if not (
@@ -89,9 +108,10 @@ class PublicPageCacheMiddleware:
             and not response.cookies
         ):
             return response
+        patch_vary_headers(response, ["Accept-Encoding"])
+        bodies = {"": response.content}
         if key is not None:
             response["Last-Modified"] = http_date(store.version_time(version))
-            store.save_page(key, (version, response.content, dict(response.items())))
-        if request.method == "HEAD":
-            response.content = b""  # Content-Length stays the page's
-        return _conditional(request, response)
+            bodies = compressed_bodies(response.content)
+            store.save_page(key, (version, bodies, dict(response.items())))
+        return _conditional(request, _serve(request, response, bodies, encoding))

@@ -79,9 +79,15 @@ def connect_signals():
     setting_changed.connect(_setting_changed, dispatch_uid="pagecache:build_key")
 
 
+# The shape of a stored entry: (version, {encoding: body}, headers). Part of
+# every key, so a cache filled by code that stored another shape (a local
+# file cache across an upgrade) is never read as this one.
+ENTRY_FORMAT = 2
+
+
 def page_key(path):
     page = hashlib.sha256(path.encode()).hexdigest()
-    return f"public-page:{build_key()}:{page}"
+    return f"public-page:{ENTRY_FORMAT}:{build_key()}:{page}"
 
 
 def lookup(path):
