@@ -237,6 +237,7 @@ PAGE_NAMES = [
     "enquiry",
     "enquiry-errors",
     "thanks",
+    "enquiry-already-sent",
     "privacy",
     "404",
     "admin-login",
@@ -263,7 +264,7 @@ def open_page(page, site, name):
         assert response.status == expected, (name, response.status)
         return response.text()
     page.goto(site + "/enquire/")
-    if name == "thanks":
+    if name in ("thanks", "enquiry-already-sent"):
         data = valid_enquiry_data()
         page.fill("#id_name", data["name"])
         page.fill("#id_email", data["email"])
@@ -272,9 +273,13 @@ def open_page(page, site, name):
     with page.expect_navigation() as navigation:
         page.click("button[type=submit]")
     response = navigation.value
-    if name == "thanks":
+    if name in ("thanks", "enquiry-already-sent"):
         expect(page).to_have_url(site + "/enquire/thanks/")
         expect(page.locator(".reference")).not_to_be_empty()
+        if name == "enquiry-already-sent":
+            # Back to the form after sending: it says so, with the reference.
+            response = page.goto(site + "/enquire/")
+            expect(page.locator(".notice--done .reference")).not_to_be_empty()
     else:
         expect(page.locator(".error-summary")).to_be_visible()
     page.wait_for_load_state()
