@@ -170,6 +170,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer fails the request in seconds instead of
+    # holding a worker: connecting gives up after DJANGO_DB_CONNECT_TIMEOUT,
+    # and the server cancels a statement running past DJANGO_DB_STATEMENT_TIMEOUT
+    # (milliseconds; run a long `migrate` with DJANGO_DB_STATEMENT_TIMEOUT=0).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env.int("DJANGO_DB_CONNECT_TIMEOUT", default=5),
+            "options": "-c statement_timeout="
+            f"{env.int('DJANGO_DB_STATEMENT_TIMEOUT', default=20000)}",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
