@@ -4,6 +4,7 @@ HTTP/2, the config in deploy/nginx/) before two gunicorn app hosts on
 plus the notification sender. Ctrl+C or SIGTERM stops all of it.
 
     python -m scripts.stack                 # make stack (after `make setup`)
+    python -m scripts.stack prepare         # nginx and the database, if missing
     python -m scripts.stack render --out DIR --server-name clinic.example ...
 
 `render` writes deploy/nginx/*.conf with the {{...}} values filled in, for a
@@ -116,16 +117,20 @@ print(json.dumps({
 def django_values(env):
     """The values nginx must share with the application, read from its settings
     under `env` (production settings: HSTS as the app sends it)."""
-    out = subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-c", SETTINGS_CODE],
         cwd=ROOT,
         env={**env, "DJANGO_SETTINGS_MODULE": "clinic_site.settings"},
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+        check=False,
+    )
+    if result.returncode:
+        raise RuntimeError(
+            f"could not read the settings:\n{result.stdout}{result.stderr}"
+        )
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def render_nginx(out, values):
@@ -271,9 +276,12 @@ class Process:
     def stop(self, seconds=15):
         """SIGTERM (nginx: fast shutdown; gunicorn: graceful), SIGKILL after
         `seconds`; then its whole session, so no worker is left behind."""
+        self.signal(signal.SIGTERM)
+        self.wait(seconds)
+
+    def wait(self, seconds):
         if self.popen is None:
             return
-        self.signal(signal.SIGTERM)
         try:
             self.popen.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
@@ -384,7 +392,7 @@ class Stack:
         )
 
     # Setting up --------------------------------------------------------------
-    def setup(self):
+    def setup(self, collectstatic=True):
         """What `make setup` does, on the stack's database, cache and var dir
         (the tests' stacks; `make stack` runs `make setup` itself)."""
         if self.database_url.startswith("postgres"):
@@ -393,9 +401,11 @@ class Stack:
         for args in (
             ["migrate", "--noinput", "-v0"],
             ["load_initial_content"],
-            ["collectstatic", "--noinput", "-v0"],
+            ["collectstatic", "--noinput", "-v0"] if collectstatic else None,
             ["clear_public_pages"],
         ):
+            if args is None:
+                continue
             subprocess.run(
                 [sys.executable, "manage.py", *args],
                 cwd=ROOT,
@@ -511,11 +521,16 @@ class Stack:
         self.hosts[index].start()
         self.wait_for_host(index)
 
-    def stop(self):
-        """nginx first (no new requests), then the app hosts and the sender."""
-        for process in [self.nginx, self.sender, *self.hosts]:
-            if process is not None:
-                process.stop()
+    def stop(self, seconds=15):
+        """nginx first (no new requests), then the app hosts and the sender,
+        all at once."""
+        if self.nginx is not None:
+            self.nginx.stop(seconds)
+        others = [p for p in [self.sender, *self.hosts] if p is not None]
+        for process in others:
+            process.signal(signal.SIGTERM)
+        for process in others:
+            process.wait(seconds)
 
 
 def build_id():
@@ -584,6 +599,13 @@ def get_status(url, host="127.0.0.1"):
 
 
 # Command line ------------------------------------------------------------------
+
+
+def run_prepare(args):
+    ensure_nginx()
+    if os.environ["DATABASE_URL"].startswith("postgres"):
+        ensure_database(os.environ["DATABASE_URL"])
+    return 0
 
 
 def run_foreground(args):
@@ -669,6 +691,7 @@ def run_render(args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
+    sub.add_parser("prepare", help="install nginx, create the database if missing")
     render = sub.add_parser("render", help="write the nginx config for a server")
     render.add_argument("--out", required=True, help="folder for nginx/*.conf")
     render.add_argument("--server-name", required=True, help="e.g. clinic.example")
@@ -683,6 +706,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "render":
         return run_render(args)
+    if args.command == "prepare":
+        return run_prepare(args)
     return run_foreground(args)
 
 
