@@ -71,6 +71,7 @@ def test_every_spelling_of_an_ipv6_client_is_that_client(behind_one_proxy, spell
 
 def test_an_ipv6_client_is_its_slash_64(behind_one_proxy):
     network = ipaddress.ip_network("2001:db8:1:2::/64")
+    # Ten addresses spread over the network, not only its last bits.
     addresses = [str(network[1 + i * 0x1_0000_0001_0001]) for i in range(10)]
     assert len(set(addresses)) == 10
     keys = {client_key(request_from(address)) for address in addresses}
