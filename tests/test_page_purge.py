@@ -9,6 +9,8 @@ closed port, a server that never answers, or a small local HTTP server.
 import gzip
 import http.client
 import http.server
+import io
+import os
 import socket
 import subprocess
 import threading
@@ -121,8 +123,6 @@ class Nginx:
 
 
 def _is_root():
-    import os
-
     return os.geteuid() == 0
 
 
@@ -177,10 +177,7 @@ def nginx(live_server, tmp_path):
 
 
 @pytest.fixture
-def treatment(transactional_db):
-    from tests.factories import ClinicDetailsFactory
-
-    ClinicDetailsFactory()
+def treatment(transactional_db, clinic):
     return TreatmentFactory(name="Purged therapy", slug="purged")
 
 
@@ -439,6 +436,32 @@ def test_every_public_page_is_purged_in_every_encoding(
     assert set(purge_server.requests) == expected
     assert len(purge_server.requests) == len(expected)  # each once
     assert draft.get_absolute_url() not in {path for path, _ in purge_server.requests}
+
+
+def test_one_purge_per_transaction_however_many_rows(treatment, settings, purge_server):
+    settings.PAGE_CACHE_PURGE_URLS = [purge_server.url]
+    with transaction.atomic():
+        for number in range(5):
+            TreatmentPointFactory(treatment=treatment, text=f"Point {number}")
+        treatment.save()
+        assert purge_server.requests == []  # nothing before the commit
+    assert len(purge_server.requests) == 4 * 3
+
+
+def test_a_rolled_back_change_purges_nothing(treatment, settings, purge_server):
+    settings.PAGE_CACHE_PURGE_URLS = [purge_server.url]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        TreatmentPointFactory(treatment=treatment, text="Never kept")
+        raise RuntimeError
+    assert purge_server.requests == []
+
+
+def test_the_clear_public_pages_command_purges(treatment, settings, purge_server):
+    from django.core.management import call_command
+
+    settings.PAGE_CACHE_PURGE_URLS = [purge_server.url]
+    call_command("clear_public_pages", stdout=io.StringIO())
+    assert len(purge_server.requests) == 4 * 3
 
 
 def test_a_purge_to_a_closed_port_is_logged_and_the_save_goes_on(

@@ -23,7 +23,9 @@ M2M_CHANGES = {"post_add", "post_remove", "post_clear"}
 
 class _Pending(threading.local):
     """Per thread and database alias: the pages to purge once the
-    transaction commits (besides every public page); no entry, nothing waits."""
+    transaction commits (besides every public page); no entry, nothing waits.
+    A rolled-back change leaves its pages for the next commit's purge: one
+    purge too many is harmless."""
 
     def __init__(self):
         self.paths = {}
