@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "clinic",
     "treatments",
     "enquiries",
+    "audit",
 ]
 
 MIDDLEWARE = [
