@@ -60,9 +60,9 @@ def wait_until_up(url, seconds=30):
     raise SystemExit(f"server did not answer {url} within {seconds}s")
 
 
-def run_wrk(url, seconds, connections):
+def run_wrk(url, seconds, connections, headers=HEADERS):
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    for name, value in HEADERS.items():
+    for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     out = subprocess.run(
         [*command, url], capture_output=True, text=True, timeout=seconds + 30

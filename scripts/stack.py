@@ -15,11 +15,13 @@ same `Stack` on spare ports.
 """
 
 import argparse
+import asyncio
 import contextlib
 import ctypes
 import http.client
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -361,11 +363,10 @@ class Stack:
     @property
     def app_env(self):
         """The app hosts' environment: production settings behind one proxy."""
-        secret = (self.var_dir / "secret_key").read_text().strip()
         env = {
             **self.setup_env(),
             "DJANGO_ENV": "production",
-            "DJANGO_SECRET_KEY": secret,
+            "DJANGO_SECRET_KEY": self.secret_key(),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_SITE_URL": self.base_url,
             "DJANGO_TRUSTED_PROXY_COUNT": "1",
@@ -379,6 +380,17 @@ class Stack:
             env["GUNICORN_WORKERS"] = str(self.workers)
         env.update(self.extra_env)
         return env
+
+    def secret_key(self):
+        """The app hosts' key, made once into `out`. URL-safe characters: a
+        value starting with `$` would be read by django-environ as the name
+        of another variable."""
+        path = self.out / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(50))
+        return path.read_text().strip()
 
     def manage(self, *args, check=True, timeout=300, **kwargs):
         """manage.py with the app hosts' environment."""
@@ -596,6 +608,71 @@ def request(
 def get_status(url, host="127.0.0.1"):
     """A GET's status, with the site's Host (an app host is asked by address)."""
     return request("GET", url, headers={"Host": host}, timeout=2)[0]
+
+
+# Slow clients, for the tests and the bench --------------------------------------
+
+
+def slow_address(index):
+    """Each slow client its own loopback address, as from many machines
+    (from one address they would meet nginx's limit_conn instead)."""
+    return f"127.0.{10 + index // 250}.{1 + index % 250}"
+
+
+async def trickle(port, context, source, first, then, deadline, seen):
+    """Send `first`, then `then` every 2 s until the deadline, reconnecting
+    when the server drops the connection (nginx: client_header_timeout)."""
+    while time.monotonic() < deadline:
+        writer = None
+        try:
+            _, writer = await asyncio.open_connection(
+                "127.0.0.1",
+                port,
+                ssl=context,
+                server_hostname="127.0.0.1" if context else None,
+                local_addr=(source, 0),
+            )
+            writer.write(first)
+            await writer.drain()
+            seen["connected"] += 1
+            while time.monotonic() < deadline:
+                await asyncio.sleep(2)
+                writer.write(then)
+                await writer.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            seen["dropped"] += 1
+            await asyncio.sleep(0.5)
+        finally:
+            if writer is not None:
+                writer.close()
+
+
+SLOW_HEADERS = (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n", b"X-Slow: 1\r\n")
+SLOW_BODY = (
+    b"POST /enquire/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    b"Content-Type: application/x-www-form-urlencoded\r\n"
+    b"Content-Length: 100000\r\n\r\nname=",
+    b"x",
+)
+
+
+def hold_slow_clients(port, context, seconds, headers=0, bodies=0):
+    """Start `headers` clients trickling request headers and `bodies`
+    trickling a POST body, for `seconds`, in a thread; return (thread, seen)."""
+    seen = {"connected": 0, "dropped": 0}
+
+    async def hold():
+        deadline = time.monotonic() + seconds
+        kinds = [SLOW_HEADERS] * headers + [SLOW_BODY] * bodies
+        tasks = [
+            trickle(port, context, slow_address(i), *kind, deadline, seen)
+            for i, kind in enumerate(kinds)
+        ]
+        await asyncio.wait_for(asyncio.gather(*tasks), seconds + 30)
+
+    thread = threading.Thread(target=asyncio.run, args=(hold(),))
+    thread.start()
+    return thread, seen
 
 
 # Command line ------------------------------------------------------------------
