@@ -7,7 +7,28 @@ from reversion.models import Version
 
 from clinic_site.admin_actions import CheckedSelectionMixin
 
-from .models import ClinicDetails
+from .models import ClinicDetails, ClosedDay
+
+
+class ClosedDayInline(admin.TabularInline):
+    """Days the clinic is closed, for the enquiry reply promise. Whoever may
+    change the clinic details may change these."""
+
+    model = ClosedDay
+    extra = 1
+    fields = ["date", "description"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("clinic.view_clinicdetails")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("clinic.change_clinicdetails")
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("clinic.change_clinicdetails")
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("clinic.change_clinicdetails")
 
 
 @admin.register(ClinicDetails)
@@ -15,6 +36,7 @@ class ClinicDetailsAdmin(CheckedSelectionMixin, VersionAdmin):
     """A single row: the list goes straight to it; no adding a second, no delete."""
 
     list_display = ["name", "phone", "email"]
+    inlines = [ClosedDayInline]
 
     # The address enquiry notifications go to needs a permission of its own
     # (ClinicDetails.Meta.permissions); without it the field is read-only.

@@ -1,4 +1,5 @@
 import reversion
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -21,6 +22,14 @@ class ClinicDetails(models.Model):
     urgent_care_notice = models.TextField(
         help_text="Shown in the footer and beside the enquiry form: who to call "
         "when it cannot wait."
+    )
+    reply_within_working_days = models.PositiveSmallIntegerField(
+        "reply to enquiries within (working days)",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="The promise on the enquiry and thanks pages. An enquiry's "
+        "reply is due by the end of this many working days after the day it "
+        "arrives (Saturdays, Sundays and the closed days below do not count).",
     )
 
     class Meta:
@@ -56,5 +65,27 @@ class ClinicDetails(models.Model):
         return cls.objects.filter(pk=cls.SINGLETON_PK).first()
 
 
+class ClosedDay(models.Model):
+    """A weekday the clinic is closed (a bank holiday, training): not a
+    working day for the enquiry reply promise."""
+
+    clinic = models.ForeignKey(
+        ClinicDetails, on_delete=models.CASCADE, related_name="closed_days"
+    )
+    date = models.DateField(unique=True)
+    description = models.CharField(
+        max_length=100, blank=True, help_text="For example, “Boxing Day”."
+    )
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "closed day"
+        verbose_name_plural = "closed days"
+
+    def __str__(self):
+        return f"{self.date:%d %B %Y}"
+
+
 # History (django-reversion): every admin change is recorded and restorable.
 reversion.register(ClinicDetails)
+reversion.register(ClosedDay)

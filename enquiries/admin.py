@@ -1,13 +1,23 @@
 import csv
+from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.timesince import timesince
 
 from clinic_site.admin_actions import CheckedSelectionMixin
 
-from .models import Enquiry
+from . import services
+from .models import Enquiry, EnquiryNote, EnquiryStatusChange
+
+HANDLE_PERMISSION = "enquiries.change_enquiry"
 
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -16,6 +26,50 @@ def csv_safe(value):
     """Text for a CSV cell that a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(CSV_FORMULA_PREFIXES) else text
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The work queue: open enquiries unless staff ask for others."""
+
+    title = "queue"
+    parameter_name = "queue"
+    OPEN, OVERDUE, MINE, ALL = "open", "overdue", "mine", "all"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.OPEN, "Open (awaiting a reply)"),
+            (self.OVERDUE, "Overdue"),
+            (self.MINE, "Open and mine"),
+            (self.ALL, "All enquiries"),
+        ]
+
+    def __init__(self, request, params, model, model_admin):
+        # Asking for a status (closed, say) means all enquiries in it.
+        self.default = self.ALL if "status__exact" in params else self.OPEN
+        super().__init__(request, params, model, model_admin)
+
+    def value(self):
+        return super().value() or self.default
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: lookup}
+                ),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.OVERDUE:
+            return queryset.overdue()
+        if value == self.MINE:
+            return queryset.open().filter(owner=request.user)
+        if value == self.ALL:
+            return queryset
+        return queryset.open()
 
 
 class NotificationFilter(admin.SimpleListFilter):
@@ -35,19 +89,96 @@ class NotificationFilter(admin.SimpleListFilter):
         return queryset
 
 
+class NoteInline(admin.TabularInline):
+    """Notes are added with their author and time, and never edited."""
+
+    model = EnquiryNote
+    extra = 1
+    fields = ["created_at", "author", "text"]
+    readonly_fields = ["created_at", "author"]
+    verbose_name = "note"
+    verbose_name_plural = "notes (newest last; a note cannot be changed once saved)"
+
+    # What may be done to notes follows what may be done to the enquiry.
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("enquiries.view_enquiry")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm(HANDLE_PERMISSION)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+class StatusHistoryInline(admin.TabularInline):
+    model = EnquiryStatusChange
+    extra = 0
+    fields = ["changed_at", "status", "changed_by"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("enquiries.view_enquiry")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
+
+
+def staff_who_handle_enquiries():
+    """Who an enquiry can be given to: staff allowed to change enquiries."""
+    User = get_user_model()
+    perm = Q(codename="change_enquiry", content_type__app_label="enquiries")
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(user_permissions__in=_permissions(perm))
+            | Q(groups__permissions__in=_permissions(perm))
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def _permissions(condition):
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.filter(condition)
+
+
+def person(user):
+    return (user.get_full_name() or user.username) if user else "—"
+
+
 @admin.register(Enquiry)
 class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
     list_display = [
         "reference",
-        "created_at",
+        "received",
+        "reply_due",
         "name",
         "treatment",
-        "preferred_contact",
+        "owner_name",
         "status",
     ]
-    list_filter = ["status", NotificationFilter, "treatment", "created_at"]
-    list_select_related = ["treatment"]
+    list_display_links = ["reference"]
+    list_filter = [QueueFilter, "status", NotificationFilter, "treatment"]
+    list_select_related = ["treatment", "owner"]
     search_fields = ["reference", "name", "email"]
+    # The queue: who has waited longest comes first.
+    ordering = ["created_at", "pk"]
     date_hierarchy = "created_at"
     # Years/months/days are listed without querying which dates have data:
     # the built-in drill-down scans the whole table on every page.
@@ -55,30 +186,136 @@ class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
     list_per_page = 50
     # No COUNT(*) over the whole table on every page: fast at 100,000 rows.
     show_full_result_count = False
-    actions = ["mark_contacted", "mark_closed", "export_csv"]
+    actions = ["assign_to_me", "mark_contacted", "mark_closed", "export_csv"]
+    inlines = [NoteInline, StatusHistoryInline]
     record_fields = [
         "consent_given",
         "consent_given_at",
         "notification_sent_at",
         "notification_attempts",
     ]
-    # Staff change the status and their notes; what the patient sent is kept
-    # exactly as sent.
+    patient_fields = [
+        "name",
+        "email_link",
+        "phone_link",
+        "preferred_contact",
+        "treatment",
+        "message",
+    ]
+    # Staff change the status and the owner, and add notes; what the patient
+    # sent is kept exactly as sent.
     readonly_fields = [
         "reference",
         "created_at",
-        *Enquiry.PATIENT_FIELDS,
+        "reply_due",
+        *patient_fields,
         *record_fields,
     ]
     fieldsets = [
-        (None, {"fields": ["reference", "created_at", "status", "staff_notes"]}),
-        ("From the patient", {"fields": Enquiry.PATIENT_FIELDS}),
+        (
+            None,
+            {"fields": ["reference", "created_at", "reply_due", "status", "owner"]},
+        ),
+        ("From the patient", {"fields": patient_fields}),
         ("Consent and notification", {"fields": record_fields}),
     ]
+
+    def get_urls(self):
+        # Patients' data requests (superusers only): enquiries/data_requests.py.
+        from .data_requests import urls as data_request_urls
+
+        return data_request_urls(self) + super().get_urls()
+
+    class Media:
+        css = {"all": ["css/admin-enquiries.css"]}
 
     def has_add_permission(self, request):
         # Enquiries come from patients through the website only.
         return False
+
+    # Columns and read-only fields ---------------------------------------------
+
+    @admin.display(description="Received", ordering="created_at")
+    def received(self, enquiry):
+        waited = timesince(enquiry.created_at, depth=1)
+        return format_html(
+            '{}<br><span class="queue-waited">waited {}</span>',
+            date_format(timezone.localtime(enquiry.created_at), "j M, H:i"),
+            waited,
+        )
+
+    @admin.display(description="Reply due", ordering="reply_due_at")
+    def reply_due(self, enquiry):
+        due = enquiry.reply_due_at
+        if due is None:
+            return "—"
+        # Due at midnight: the day shown is the last day to reply.
+        last_day = date_format(timezone.localtime(due) - timedelta(seconds=1), "D j M")
+        if enquiry.status != Enquiry.Status.NEW:
+            return format_html('<span class="queue-done">{}</span>', last_day)
+        if due <= timezone.now():
+            return format_html(
+                '<strong class="queue-overdue">Overdue</strong> (was due {})',
+                last_day,
+            )
+        return format_html("by end of {}", last_day)
+
+    @admin.display(description="Owner", ordering="owner__username")
+    def owner_name(self, enquiry):
+        return person(enquiry.owner)
+
+    @admin.display(description="Email address")
+    def email_link(self, enquiry):
+        return format_html('<a href="mailto:{0}">{0}</a>', enquiry.email)
+
+    @admin.display(description="Phone number")
+    def phone_link(self, enquiry):
+        if not enquiry.phone:
+            return "—"
+        digits = "".join(c for c in enquiry.phone if c.isdigit() or c == "+")
+        return format_html('<a href="tel:{}">{}</a>', digits, enquiry.phone)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "owner":
+            kwargs["queryset"] = staff_who_handle_enquiries()
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "owner":
+            field.label_from_instance = person
+        return field
+
+    # Saving --------------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        status_changed = "status" in form.changed_data
+        if status_changed:
+            new_status = obj.status
+            obj.status = form.initial["status"]
+        super().save_model(request, obj, form, change)
+        if status_changed:
+            services.enquiries_set_status([obj], new_status, user=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        notes = formset.save(commit=False)
+        for note in notes:
+            if isinstance(note, EnquiryNote):
+                note.author = request.user
+                note.created_at = timezone.now()
+            note.save()
+        formset.save_m2m()
+
+    # Actions -------------------------------------------------------------------
+
+    @admin.action(description="Assign selected enquiries to me", permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        changing = list(queryset.exclude(owner=request.user))
+        queryset.filter(pk__in=[e.pk for e in changing]).update(owner=request.user)
+        self._log(request, changing, "owner")
+        count = len(changing)
+        self.message_user(
+            request,
+            f"{count} {'enquiry' if count == 1 else 'enquiries'} assigned to you.",
+            messages.SUCCESS,
+        )
 
     @admin.action(
         description="Mark selected enquiries as contacted", permissions=["change"]
@@ -93,51 +330,74 @@ class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
         self._set_status(request, queryset, Enquiry.Status.CLOSED)
 
     def _set_status(self, request, queryset, status):
-        """Change the status of those not in it yet; each change is logged in
-        admin's history as editing the form would be (by reference only)."""
-        changing = queryset.exclude(status=status)
-        changed = list(changing)
-        updated = changing.update(status=status)
-        label = Enquiry.Status(status).label
-        LogEntry.objects.log_actions(
-            request.user.pk,
-            changed,
-            CHANGE,
-            [
-                {
-                    "changed": {
-                        "fields": [
-                            capfirst(Enquiry._meta.get_field("status").verbose_name)
-                        ]
-                    }
-                }
-            ],
-        )
+        """Change the status of those not in it yet; each change is recorded
+        with who and when, and logged in admin's history by reference only."""
+        changed = services.enquiries_set_status(queryset, status, user=request.user)
+        self._log(request, changed, "status")
+        count = len(changed)
         self.message_user(
             request,
-            f"{updated} {'enquiry' if updated == 1 else 'enquiries'} marked "
-            f"{label.lower()}.",
+            f"{count} {'enquiry' if count == 1 else 'enquiries'} marked "
+            f"{Enquiry.Status(status).label.lower()}.",
             messages.SUCCESS,
+        )
+
+    def _log(self, request, enquiries, field_name):
+        if not enquiries:
+            return
+        label = capfirst(Enquiry._meta.get_field(field_name).verbose_name)
+        LogEntry.objects.log_actions(
+            request.user.pk, enquiries, CHANGE, [{"changed": {"fields": [label]}}]
         )
 
     @admin.action(description="Export selected enquiries as CSV")
     def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="enquiries.csv"'
-        response["Cache-Control"] = "no-store"
-        writer = csv.writer(response)
-        columns = [
-            ("Reference", "reference"),
-            ("Received", "created_at"),
-            ("Name", "name"),
-            ("Email", "email"),
-            ("Phone", "phone"),
-            ("Preferred contact", "preferred_contact"),
-            ("Treatment", "treatment"),
-            ("Status", "status"),
-            ("Message", "message"),
-        ]
-        writer.writerow([title for title, _ in columns])
-        for enquiry in queryset.select_related("treatment").order_by("created_at"):
-            writer.writerow([csv_safe(getattr(enquiry, attr)) for _, attr in columns])
-        return response
+        return export_csv_response(queryset)
+
+
+# CSV for people: what a receptionist opens in a spreadsheet.
+CSV_COLUMNS = [
+    ("Reference", lambda e: e.reference),
+    ("Received", lambda e: local_time(e.created_at)),
+    ("Reply due by", lambda e: local_time(e.reply_due_at)),
+    ("Status", lambda e: e.get_status_display()),
+    ("Owner", lambda e: person(e.owner) if e.owner else ""),
+    ("Name", lambda e: e.name),
+    ("Email", lambda e: e.email),
+    ("Phone", lambda e: e.phone),
+    ("Preferred contact", lambda e: e.get_preferred_contact_display()),
+    ("Treatment", lambda e: e.treatment.name if e.treatment else ""),
+    ("Message", lambda e: e.message),
+    (
+        "Notes",
+        lambda e: "\n".join(
+            f"{local_time(n.created_at)} {person(n.author)}: {n.text}"
+            for n in e.notes.all()
+        ),
+    ),
+]
+
+
+def local_time(value):
+    """A time as staff read it: local, to the minute."""
+    if value is None:
+        return ""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def export_csv_response(queryset):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="enquiries.csv"'
+    response["Cache-Control"] = "no-store"
+    # A byte-order mark: Excel then reads the file as UTF-8 (accented names).
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([title for title, _ in CSV_COLUMNS])
+    rows = (
+        queryset.select_related("treatment", "owner")
+        .prefetch_related("notes__author")
+        .order_by("created_at", "pk")
+    )
+    for enquiry in rows:
+        writer.writerow([csv_safe(cell(enquiry)) for _, cell in CSV_COLUMNS])
+    return response

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from treatments.models import Treatment
 
@@ -13,6 +15,20 @@ class EnquiryStatus(models.TextChoices):
 class ContactMethod(models.TextChoices):
     EMAIL = "email", "Email"
     PHONE = "phone", "Phone"
+
+
+class EnquiryQuerySet(models.QuerySet):
+    def open(self):
+        """Awaiting a first reply."""
+        return self.filter(status=EnquiryStatus.NEW)
+
+    def overdue(self, now=None):
+        """Open past the clinic's reply promise."""
+        return self.open().filter(reply_due_at__lte=now or timezone.now())
+
+    def unsent(self):
+        """The clinic has not been emailed about these yet."""
+        return self.filter(notification_sent_at__isnull=True)
 
 
 class Enquiry(models.Model):
@@ -73,10 +89,22 @@ class Enquiry(models.Model):
     status = models.CharField(
         max_length=10, choices=EnquiryStatus.choices, default=EnquiryStatus.NEW
     )
-    staff_notes = models.TextField(
-        blank=True, help_text="Internal notes; never shown to the patient."
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enquiries_owned",
+        help_text="The staff member answering this enquiry.",
     )
     created_at = models.DateTimeField("received", auto_now_add=True)
+    reply_due_at = models.DateTimeField(
+        "reply due",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="By the end of the clinic's promised number of working days.",
+    )
     notification_sent_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -96,6 +124,8 @@ class Enquiry(models.Model):
         help_text="How many times sending the notification was tried.",
     )
 
+    objects = EnquiryQuerySet.as_manager()
+
     class Meta:
         # The table keeps the name it had in the treatments app, so existing
         # installs keep every row and old and new code can run side by side.
@@ -106,6 +136,11 @@ class Enquiry(models.Model):
         indexes = [
             models.Index(fields=["status", "-created_at"], name="enquiry_status_idx"),
             models.Index(fields=["-created_at"], name="enquiry_created_idx"),
+            models.Index(
+                fields=["reply_due_at"],
+                name="enquiry_open_due_idx",
+                condition=Q(status="new"),
+            ),
             models.Index(
                 fields=["notification_sent_at"],
                 name="enquiry_unsent_idx",
@@ -133,6 +168,55 @@ class Enquiry(models.Model):
 
     def __str__(self):
         return f"Enquiry {self.reference}"
+
+
+class EnquiryNote(models.Model):
+    """A staff note on an enquiry: who wrote it and when. Notes are added,
+    never edited, so the record of what was done stays as written."""
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("written", default=timezone.now)
+    text = models.TextField("note", max_length=2000)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = "note"
+        verbose_name_plural = "notes"
+
+    def __str__(self):
+        return f"Note on enquiry {self.enquiry.reference}"
+
+
+class EnquiryStatusChange(models.Model):
+    """Who moved an enquiry to a status, and when."""
+
+    enquiry = models.ForeignKey(
+        Enquiry, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    status = models.CharField(max_length=10, choices=EnquiryStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = "status change"
+        verbose_name_plural = "status history"
+
+    def __str__(self):
+        return f"{self.get_status_display()} at {self.changed_at:%Y-%m-%d %H:%M}"
 
 
 class SubmissionCount(models.Model):

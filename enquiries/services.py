@@ -21,9 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import ClinicDetails
+from clinic.working_days import clinic_calendar, clinic_reply_due, reply_due
 from clinic_site.site_url import absolute_url
 
-from .models import Enquiry, SubmissionCount
+from .models import Enquiry, EnquiryStatusChange, SubmissionCount
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +132,7 @@ def enquiry_create(
             with transaction.atomic():
                 _count_submission(client, now)
                 return Enquiry.objects.create(
+                    reply_due_at=clinic_reply_due(now),
                     reference=_new_reference(),
                     submission_token=submission_token,
                     submission_digest=digest,
@@ -150,6 +152,44 @@ def enquiry_create(
                 return existing
             if attempt == REFERENCE_ATTEMPTS - 1:
                 raise
+
+
+def enquiries_set_status(enquiries, status, *, user) -> list[Enquiry]:
+    """Move enquiries to `status`, recording who and when for each one that
+    was not in it already. Returns those that changed."""
+    changing = [enquiry for enquiry in enquiries if enquiry.status != status]
+    now = timezone.now()
+    with transaction.atomic():
+        Enquiry.objects.filter(pk__in=[e.pk for e in changing]).update(status=status)
+        EnquiryStatusChange.objects.bulk_create(
+            EnquiryStatusChange(
+                enquiry=enquiry, status=status, changed_by=user, changed_at=now
+            )
+            for enquiry in changing
+        )
+    for enquiry in changing:
+        enquiry.status = status
+    return changing
+
+
+def enquiries_recompute_reply_due() -> int:
+    """Open enquiries' reply due times again, after the clinic's promise or
+    closed days changed. Returns how many moved."""
+    open_enquiries = list(
+        Enquiry.objects.open().only("pk", "created_at", "reply_due_at")
+    )
+    if not open_enquiries:
+        return 0
+    oldest = min(timezone.localtime(e.created_at).date() for e in open_enquiries)
+    days, closed = clinic_calendar(oldest)
+    moved = []
+    for enquiry in open_enquiries:
+        due = reply_due(enquiry.created_at, days, closed)
+        if due != enquiry.reply_due_at:
+            enquiry.reply_due_at = due
+            moved.append(enquiry)
+    Enquiry.objects.bulk_update(moved, ["reply_due_at"], batch_size=500)
+    return len(moved)
 
 
 def enquiry_admin_url(enquiry: Enquiry) -> str:

@@ -38,9 +38,10 @@ def test_changelist_shows_the_columns_staff_need(admin_client):
     assert headers[1:] == [
         "Reference",
         "Received",
+        "Reply due",
         "Name",
         "Treatment",
-        "Preferred contact method",
+        "Owner",
         "Status",
     ]
     assert "ABCD-2345" in page.find(id="result_list").get_text()
@@ -106,7 +107,8 @@ def test_csv_export_escapes_formulas(admin_client):
     )
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header, row = rows
     cells = dict(zip(header, row, strict=True))
     assert cells["Name"] == '\'=HYPERLINK("http://evil.example")'
@@ -134,14 +136,14 @@ def test_patient_details_and_consent_are_read_only(admin_client):
         admin_client,
         enquiry,
         status="contacted",
-        staff_notes="Rang back.",
+        **{"notes-0-text": "Rang back."},
         message="changed",
         consent_given_at="2001-01-01 00:00:00",
     )
     assert response.status_code == 302
     enquiry.refresh_from_db()
     assert enquiry.status == "contacted"
-    assert enquiry.staff_notes == "Rang back."
+    assert [note.text for note in enquiry.notes.all()] == ["Rang back."]
     assert enquiry.message == "original message"
     assert enquiry.consent_given_at == consented_at
 

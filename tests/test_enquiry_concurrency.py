@@ -8,6 +8,7 @@ from django.db import connection, connections
 from django.test import Client
 
 from enquiries.models import Enquiry
+from enquiries.services import enquiries_notify_pending
 from tests.factories import ClinicDetailsFactory
 from tests.helpers import valid_enquiry_data
 
@@ -46,6 +47,21 @@ def test_fifty_simultaneous_enquiries_from_different_ips(settings):
     assert statuses == [302] * SUBMISSIONS
     names = sorted(Enquiry.objects.values_list("name", flat=True))
     assert names == sorted(f"Patient {i}" for i in range(SUBMISSIONS))
+    assert mail.outbox == []  # no request emails; the sender does
+
+    # Two notification senders at once (two hosts): each enquiry sent once.
+    def sender():
+        try:
+            enquiries_notify_pending()
+        finally:
+            connections.close_all()
+
+    senders = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in senders:
+        thread.start()
+    for thread in senders:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in senders)
     assert Enquiry.objects.filter(notification_sent_at__isnull=True).count() == 0
     subjects = [m.subject for m in mail.outbox]
     assert len(subjects) == SUBMISSIONS

@@ -98,7 +98,9 @@ def test_enquiries_are_never_copied_into_history(admin_client, clinic):
             client="k",
         )
     EnquiryFactory()
-    response = post_change(admin_client, enquiry, status="closed", staff_notes="Called")
+    response = post_change(
+        admin_client, enquiry, status="closed", **{"notes-0-text": "Called"}
+    )
     assert response.status_code == 302
     assert Enquiry.objects.get(pk=enquiry.pk).status == "closed"
     assert Version.objects.count() == 0

@@ -3,7 +3,7 @@ import signal
 import threading
 
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 
 from enquiries.services import enquiries_notify_pending
 
@@ -69,8 +69,10 @@ class Command(BaseCommand):
 
     def _pass(self, limit, quiet_if_pending=None):
         """One pass; says what it did unless it only repeats the last pass."""
-        # A long-running process: drop a connection the database has closed.
-        close_old_connections()
+        # A long-running process: drop a connection the database has closed
+        # (not inside a caller's transaction, which that would end).
+        if not connection.in_atomic_block:
+            close_old_connections()
         sent, pending = enquiries_notify_pending(limit=limit)
         if sent or pending != quiet_if_pending:
             self.stdout.write(f"Sent {sent} notification(s); {pending} still pending.")
