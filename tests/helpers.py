@@ -4,10 +4,13 @@ Fixtures and hooks live in conftest.py, factories in factories.py. A test
 module imports helpers from here only, never from conftest or another test.
 """
 
+import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -150,6 +153,37 @@ CLOSED_PORT_REDIS = {
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
+
+
+@contextlib.contextmanager
+def silent_port():
+    """A loopback port that accepts connections and never sends a byte (a hung
+    SMTP server, say), closed on exit. Yields the port number."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    accepted, stop = [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in accepted:
+            conn.close()
+        listener.close()
 
 
 # Settings in a fresh process ---------------------------------------------------
