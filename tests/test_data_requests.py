@@ -19,7 +19,7 @@ from audit.models import AuditEvent
 from enquiries.data_requests import phone_key
 from enquiries.models import Enquiry, EnquiryNote, EnquiryStatusChange
 from tests.factories import EnquiryFactory, StaffFactory, TreatmentFactory
-from tests.helpers import soup
+from tests.helpers import ENQUIRY_CHANGELIST, soup
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +121,16 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, url):
 def test_export_and_erase_answer_only_posts(superuser_client):
     assert superuser_client.get(EXPORT).status_code == 405
     assert superuser_client.get(ERASE).status_code == 405
+
+
+def test_the_enquiry_list_links_to_the_tool_for_superusers_only(client):
+    client.force_login(StaffFactory(is_superuser=True))
+    link = soup(client.get(ENQUIRY_CHANGELIST)).select_one(".object-tools a")
+    assert link.get_text() == "Patient data requests" and link["href"] == SEARCH
+    client.force_login(StaffFactory(groups=["Enquiry handlers"]))
+    page = client.get(ENQUIRY_CHANGELIST)
+    assert page.status_code == 200
+    assert SEARCH not in page.content.decode()
 
 
 # Finding ------------------------------------------------------------------------
