@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.timesince import timesince
 
+from audit import events
 from clinic_site.admin_actions import CheckedSelectionMixin
 
 from . import services
@@ -283,16 +284,31 @@ class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
             field.label_from_instance = person
         return field
 
-    # Saving --------------------------------------------------------------------
+    # Viewing and saving: each recorded in the audit trail, by reference --------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            enquiry = response.context_data["original"]
+            events.record(request, events.Action.VIEWED_ENQUIRY, enquiry=enquiry)
+        return response
 
     def save_model(self, request, obj, form, change):
         status_changed = "status" in form.changed_data
         if status_changed:
-            new_status = obj.status
-            obj.status = form.initial["status"]
+            old_status, new_status = form.initial["status"], obj.status
+            obj.status = old_status
         super().save_model(request, obj, form, change)
         if status_changed:
             services.enquiries_set_status([obj], new_status, user=request.user)
+            self._audit_status(request, [obj], old_status, new_status)
+        if "owner" in form.changed_data:
+            events.record(
+                request,
+                events.Action.CHANGED_OWNER,
+                enquiry=obj,
+                detail=f"owner: {person(obj.owner)}",
+            )
 
     def save_formset(self, request, form, formset, change):
         notes = formset.save(commit=False)
@@ -300,8 +316,19 @@ class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
             if isinstance(note, EnquiryNote):
                 note.author = request.user
                 note.created_at = timezone.now()
+                events.record(request, events.Action.ADDED_NOTE, enquiry=form.instance)
             note.save()
         formset.save_m2m()
+
+    def _audit_status(self, request, enquiries, old_status, new_status):
+        old = Enquiry.Status(old_status).label.lower() if old_status else "?"
+        for enquiry in enquiries:
+            events.record(
+                request,
+                events.Action.CHANGED_STATUS,
+                enquiry=enquiry,
+                detail=f"{old} → {Enquiry.Status(new_status).label.lower()}",
+            )
 
     # Actions -------------------------------------------------------------------
 
@@ -310,6 +337,13 @@ class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
         changing = list(queryset.exclude(owner=request.user))
         queryset.filter(pk__in=[e.pk for e in changing]).update(owner=request.user)
         self._log(request, changing, "owner")
+        for enquiry in changing:
+            events.record(
+                request,
+                events.Action.CHANGED_OWNER,
+                enquiry=enquiry,
+                detail=f"owner: {person(request.user)}",
+            )
         count = len(changing)
         self.message_user(
             request,
@@ -332,8 +366,11 @@ class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
     def _set_status(self, request, queryset, status):
         """Change the status of those not in it yet; each change is recorded
         with who and when, and logged in admin's history by reference only."""
+        before = dict(queryset.values_list("pk", "status"))
         changed = services.enquiries_set_status(queryset, status, user=request.user)
         self._log(request, changed, "status")
+        for enquiry in changed:
+            self._audit_status(request, [enquiry], before.get(enquiry.pk), status)
         count = len(changed)
         self.message_user(
             request,
@@ -352,6 +389,7 @@ class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
 
     @admin.action(description="Export selected enquiries as CSV")
     def export_csv(self, request, queryset):
+        events.record(request, events.Action.EXPORTED_ENQUIRIES, enquiries=queryset)
         return export_csv_response(queryset)
 
 

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from audit import events as audit_events
 from clinic.models import ClinicDetails
 from clinic.working_days import clinic_calendar, clinic_reply_due, reply_due
 from clinic_site.site_url import absolute_url
@@ -274,11 +275,13 @@ def enquiries_notify_pending(*, limit: int = 500) -> tuple[int, int]:
 def enquiries_purge(*, older_than_days: int) -> int:
     """Delete enquiries received more than `older_than_days` ago; return how many.
 
-    Also drops rate-limit counts older than SUBMISSION_COUNTS_KEPT_DAYS.
+    Also drops rate-limit counts older than SUBMISSION_COUNTS_KEPT_DAYS, and
+    audit events as old as the enquiries they name.
     """
     cutoff = timezone.now() - timedelta(days=older_than_days)
     _, deleted_by_model = Enquiry.objects.filter(created_at__lt=cutoff).delete()
     SubmissionCount.objects.filter(
         window_start__lt=timezone.now() - timedelta(days=SUBMISSION_COUNTS_KEPT_DAYS)
     ).delete()
+    audit_events.purge(older_than_days)
     return deleted_by_model.get(Enquiry._meta.label, 0)

@@ -193,3 +193,49 @@ def test_queue_query_count_is_the_same_for_ten_or_a_thousand(admin_client):
         return len(ctx.captured_queries)
 
     assert queries(10) == queries(1000)
+
+
+def test_what_handlers_do_is_in_the_audit_trail_by_reference(client):
+    from audit.models import AuditEvent
+
+    handler = StaffFactory(groups=["Enquiry handlers"], username="rita")
+    client.force_login(handler)
+    enquiry = EnquiryFactory(name="Pat Private", email="pat.private@example.com")
+    post_change(
+        client,
+        enquiry,
+        status="contacted",
+        owner=str(handler.pk),
+        **{"notes-0-text": "Rang Pat Private back."},
+    )
+    client.post(
+        f"{ENQUIRY_CHANGELIST}?queue=all",
+        {"action": "export_csv", "_selected_action": [enquiry.pk]},
+    )
+    trail = list(
+        AuditEvent.objects.filter(enquiry_reference=enquiry.reference)
+        .order_by("pk")
+        .values_list("action", "actor_username", "detail")
+    )
+    assert trail == [
+        ("viewed_enquiry", "rita", ""),
+        ("changed_status", "rita", "new → contacted"),
+        ("changed_owner", "rita", "owner: rita"),
+        ("added_note", "rita", ""),
+        ("exported_enquiries", "rita", ""),
+    ]
+    for row in AuditEvent.objects.values_list("detail", "enquiry_reference"):
+        assert "Pat" not in " ".join(row) and "private" not in " ".join(row)
+
+
+def test_purging_enquiries_purges_the_audit_trail_as_old(clinic):
+    from audit.models import AuditEvent
+    from enquiries.services import enquiries_purge
+
+    AuditEvent.objects.create(action="viewed_enquiry", enquiry_reference="OLD1-0000")
+    AuditEvent.objects.filter().update(at=timezone.now() - timedelta(days=40))
+    recent = AuditEvent.objects.create(
+        action="viewed_enquiry", enquiry_reference="NEW1"
+    )
+    enquiries_purge(older_than_days=30)
+    assert list(AuditEvent.objects.all()) == [recent]
