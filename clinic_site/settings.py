@@ -83,7 +83,8 @@ else:
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with django-otp's OTPAdminSite as admin.site (staff_access).
+    "staff_access.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -99,12 +100,17 @@ INSTALLED_APPS = [
     "django_admin_lightweight_date_hierarchy",
     "reversion",
     "axes",
+    # Two-factor staff sign-in: authenticator apps and printed backup codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # The site's own: plumbing first, then one app per feature.
     "clinic_site.apps.ClinicSiteConfig",
     "clinic",
     "treatments",
     "enquiries",
     "audit",
+    "staff_access",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +131,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Signs staff out after STAFF_SESSION_IDLE_SECONDS idle or
     # STAFF_SESSION_MAX_SECONDS after sign-in (needs the user and messages).
@@ -407,6 +415,18 @@ AXES_RESET_ON_SUCCESS = True
 # Quiet: no start-up banner on stdout (manage.py output stays clean) and log
 # lines name only what the lockout counts, not the user agent.
 AXES_VERBOSE = False
+
+# Wrong codes at the second step count with wrong passwords (staff_access);
+# axes keeps the POST of each failure, so the code is masked like the password.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
+# Two-factor sign-in (django-otp, staff_access) ---------------------------------
+# The name staff see for this site in their authenticator app.
+OTP_TOTP_ISSUER = "Clinic staff admin"
+# After each wrong code django-otp waits 1, 2, 4 ... seconds before the next
+# (on top of the axes lockout after 5 failures).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

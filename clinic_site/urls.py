@@ -18,6 +18,8 @@ from .sitemaps import StaticPagesSitemap
 
 SITEMAPS = {"pages": StaticPagesSitemap, "treatments": TreatmentSitemap}
 
+# admin.site is staff_access's StaffAdminSite (django-otp's OTPAdminSite:
+# password, then a code).
 # Staff should know where they are: not "Django administration".
 admin.site.site_header = "Clinic staff admin"
 admin.site.site_title = "Clinic staff admin"
@@ -32,6 +34,8 @@ urlpatterns = [
         ),
         views.moved_admin_page,
     ),
+    # The sign-in steps after the password (before admin's catch-all).
+    path(f"{settings.ADMIN_URL}sign-in/", include("staff_access.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     # Browsers and crawlers ask for /favicon.ico whatever the page links to.
     path(

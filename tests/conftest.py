@@ -5,7 +5,7 @@ from django.core.management import call_command
 from clinic_site.pagecache import reset_cache_errors
 from scripts.browser import CHROMIUM
 from tests.factories import ClinicDetailsFactory
-from tests.helpers import IN_CI
+from tests.helpers import IN_CI, StaffClient
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +17,21 @@ def _clear_cache():
     yield
     cache.clear()
     reset_cache_errors()
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, whose force_login passes the second factor
+    (tests.helpers.StaffClient)."""
+    return StaffClient()
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin_client, signed in with both factors."""
+    client = StaffClient()
+    client.force_login(admin_user)
+    return client
 
 
 @pytest.fixture

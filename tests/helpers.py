@@ -17,6 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
+from django.test import Client
 from django.urls import reverse
 
 from scripts.browser import CHROMIUM
@@ -101,6 +102,46 @@ def field_errors(response, field):
     row = soup(response).select_one(f".field-{field}")
     errors = row.select(".errorlist li") if row else []
     return [error.text for error in errors]
+
+
+# Staff sign-in (two factors) ---------------------------------------------------
+
+
+def app_code(device, at=None):
+    """The code `device` (a TOTPDevice) shows at `at` (a Unix time; now)."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if at is not None:
+        totp.time = at
+    return f"{totp.token():0{device.digits}d}"
+
+
+def pass_second_factor(client, user):
+    """Mark `client`'s session (signed in as `user`) as having passed the
+    second factor, with the user's app (one is made if they have none)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test app")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+class StaffClient(Client):
+    """The test client, whose force_login signs in as staff really do: with
+    the second factor passed. `second_factor=False` leaves a session that has
+    not passed it (one from before two-factor sign-in, or whose device was
+    reset)."""
+
+    def force_login(self, user, backend=None, *, second_factor=True):
+        super().force_login(user, backend)
+        if second_factor:
+            pass_second_factor(self, user)
 
 
 # Enquiries ---------------------------------------------------------------------
@@ -275,6 +316,11 @@ PAGE_NAMES = [
     "privacy",
     "404",
     "admin-login",
+    # Staff sign-in after the password (staff_access), each from a fresh start.
+    "sign-in-set-up",
+    "sign-in-backup-codes",
+    "sign-in-code",
+    "sign-in-code-error",
 ]
 
 SIMPLE_PAGES = {
@@ -292,6 +338,8 @@ def open_page(page, site, name):
     """Show page `name` (one of PAGE_NAMES); return the HTML the server sent."""
     from playwright.sync_api import expect
 
+    if name.startswith("sign-in-"):
+        return open_sign_in_page(page, site, name)
     if name in SIMPLE_PAGES:
         response = page.goto(site + SIMPLE_PAGES[name])
         expected = 404 if name == "404" else 200
@@ -317,4 +365,55 @@ def open_page(page, site, name):
     else:
         expect(page.locator(".error-summary")).to_be_visible()
     page.wait_for_load_state()
+    return response.text()
+
+
+# Staff sign-in in the browser ------------------------------------------------
+
+STAFF_PASSWORD = "a long and right password"
+
+
+def submit(page, selector):
+    """Click a submit button; return the response of the page it leads to."""
+    with page.expect_navigation() as navigation:
+        page.click(selector)
+    return navigation.value
+
+
+def enter_password(page, site, username, password=STAFF_PASSWORD):
+    """From a fresh browser (no cookies): admin's login page, then the
+    password. Returns the response of the second step's page."""
+    page.context.clear_cookies()
+    page.goto(site + "/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    return submit(page, "#login-form [type=submit]")
+
+
+def enter_code(page, code):
+    page.fill("#id_code", code)
+    return submit(page, "#code-form [type=submit]")
+
+
+def open_sign_in_page(page, site, name):
+    """A sign-in page as a new or a returning staff member sees it."""
+    from uuid import uuid4
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import StaffFactory
+
+    user = StaffFactory(username=f"staff-{uuid4().hex[:8]}", password=STAFF_PASSWORD)
+    if name.startswith("sign-in-code"):
+        TOTPDevice.objects.create(user=user, name="Authenticator app")
+    response = enter_password(page, site, user.username)
+    if name == "sign-in-code-error":
+        response = enter_code(page, "12345")
+        assert response.status == 200
+        page.wait_for_selector("#code-error")
+    elif name == "sign-in-backup-codes":
+        device = TOTPDevice.objects.get(user=user)
+        response = enter_code(page, app_code(device))
+        page.wait_for_selector(".backup-codes code")
+    assert response.status == 200, (name, response.status)
     return response.text()

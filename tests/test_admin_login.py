@@ -47,7 +47,8 @@ def test_fewer_than_five_failures_still_let_staff_in(client, staff_user):
         attempt(client, "wrong")
     response = attempt(client, "right-password")
     assert response.status_code == 302
-    assert response.url == "/admin/"
+    # On to the second step (staff_access): here, setting up an app.
+    assert response.url == "/admin/sign-in/set-up/"
 
 
 def test_lockout_is_per_username(client, staff_user):

@@ -236,6 +236,6 @@ def test_the_trail_list_runs_a_constant_number_of_queries(admin_client, rows):
     with CaptureQueriesContext(connection) as queries:
         response = admin_client.get(AUDIT_CHANGELIST)
     assert response.status_code == 200
-    # session, user, the staff filter's choices, the count, the clinic
-    # details, the page of events, the session's new expiry (3)
-    assert len(queries) == 9, [q["sql"][:60] for q in queries]
+    # session, user, the session's device, the staff filter's choices, the
+    # count, the clinic details, the page of events, the session's expiry (3)
+    assert len(queries) == 10, [q["sql"][:60] for q in queries]

@@ -32,8 +32,9 @@ class TreatmentDetailView(DetailView):
         return Treatment.objects.published().for_detail()
 
     def get_object(self, queryset=None):
-        """A published treatment; a draft only for active staff who may view
-        treatments in admin (content editors, superusers), not enquiry handlers.
+        """A published treatment; a draft only for active staff signed in with
+        both factors who may view treatments in admin (content editors,
+        superusers), not enquiry handlers.
 
         The public path never looks at the session, so published pages stay
         the same for everyone (and cacheable).
@@ -43,7 +44,10 @@ class TreatmentDetailView(DetailView):
         except Http404:
             user = self.request.user
             if not (
-                user.is_active and user.is_staff and user.has_perm(PREVIEW_PERMISSION)
+                user.is_active
+                and user.is_staff
+                and user.is_verified()  # passed the second factor (django-otp)
+                and user.has_perm(PREVIEW_PERMISSION)
             ):
                 raise
             return super().get_object(Treatment.objects.for_detail())
