@@ -9,10 +9,11 @@ Page vs static: HTTPS with keep-alive and `Accept-Encoding: br, gzip`
 (wrk speaks HTTP/1.1; browsers would use HTTP/2), the treatment page and a
 file holding exactly the page's bytes (the same .br and .gz bodies, served
 by nginx's brotli_static/gzip_static), alternating, twice. Slow clients:
-0, 1, 2, 100 and 500 connections trickling request headers (one line every
-2 s, held 20 s, each from its own loopback address) against the stack and
-against one app host without nginx; the visitor makes 30 requests, one after
-another, 5 s timeout each (giving up after 3 timeouts).
+0, 1, 2, 100 and 500 (nginx: also 2000) connections trickling request
+headers (one line every 2 s, held 20 s, each from its own loopback address)
+against the stack and against one app host without nginx; the visitor makes
+30 requests, one after another, 5 s timeout each (giving up after 3
+timeouts).
 
 Loopback only, spare ports, every loop bounded. PostgreSQL and Redis from
 DATABASE_URL / CACHE_URL (default: make stack's clinic_stack and Redis db 7).
@@ -42,6 +43,8 @@ SAME_BYTES = "bench-same-bytes-as-page.html"
 ROUNDS = 2
 ENCODINGS = {"identity": "", "gzip": ".gz", "br": ".br"}
 SLOW_LEVELS = (0, 1, 2, 100, 500)
+# nginx only: how far it goes (worker_connections 4096).
+NGINX_EXTRA_LEVELS = (2000,)
 # Longer than a stuck visitor takes to give up (3 timeouts of 5 s).
 HOLD_SECONDS = 20
 VISITS = 30
@@ -189,7 +192,8 @@ def slow_clients(stack, args):
     )
     for name, tls_port, url, cert in targets:
         past = None
-        for level in SLOW_LEVELS:
+        levels = SLOW_LEVELS + (NGINX_EXTRA_LEVELS if tls_port else ())
+        for level in levels:
             if tls_port:
                 thread, seen = hold_slow_clients(
                     tls_port, tls_context(cert), seconds=HOLD_SECONDS, headers=level

@@ -56,6 +56,30 @@ def require_nginx():
     )
 
 
+def answers(check):
+    try:
+        check()
+    except (psycopg.Error, redis.RedisError, OSError):
+        return False
+    return True
+
+
+def require_services():
+    """The shared PostgreSQL and Redis the session's stack runs on."""
+    server = psycopg.conninfo.conninfo_to_dict(STACK_DATABASE_URL)
+    server["dbname"] = "postgres"
+    require(
+        answers(lambda: psycopg.connect(**server, connect_timeout=3).close()),
+        f"PostgreSQL at {server.get('host')}:{server.get('port')} (for tests/stack)",
+        "start it (e.g. pg_ctlcluster 15 main start) or set STACK_TEST_DATABASE_URL",
+    )
+    require(
+        answers(lambda: redis.Redis.from_url(STACK_CACHE_URL, socket_timeout=3).ping()),
+        f"Redis at {STACK_CACHE_URL} (for tests/stack)",
+        "start redis-server or set STACK_TEST_CACHE_URL",
+    )
+
+
 def new_stack(out, var_dir, database_url, cache_url):
     return Stack(
         out=out,
@@ -106,6 +130,7 @@ def stack_var_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, stack_var_dir):
     require_nginx()
+    require_services()
     running = new_stack(
         tmp_path_factory.mktemp("stack"),
         stack_var_dir,
@@ -296,12 +321,13 @@ def get(stack, path, source="127.0.0.1", **kwargs):
     )
 
 
-def post_enquiry(stack, message, source):
+def post_enquiry(stack, message, source, headers=None):
     """Fetch the enquiry form and send it back filled in, as a browser would
-    from `source`; return (status, headers, body). `message` marks the enquiry."""
-    status, headers, body = get(stack, "/enquire/", source=source)
+    from `source` (with `headers` too); return (status, headers, body).
+    `message` marks the enquiry."""
+    status, page_headers, body = get(stack, "/enquire/", source=source)
     assert status == 200, status
-    cookie = headers["set-cookie"].split(";", 1)[0]
+    cookie = page_headers["set-cookie"].split(";", 1)[0]
     form = BeautifulSoup(body, "html.parser").find("form", class_="enquiry-form")
     data = {
         i["name"]: i.get("value", "") for i in form.find_all("input", type="hidden")
@@ -322,6 +348,7 @@ def post_enquiry(stack, message, source):
             "Cookie": cookie,
             "Origin": stack.base_url,
             "Referer": stack.base_url + "/enquire/",
+            **(headers or {}),
         },
         cert=stack.cert,
         source=source,

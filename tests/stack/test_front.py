@@ -104,24 +104,55 @@ def test_a_public_body_over_the_apps_limit_is_refused_by_nginx(stack):
     assert "x-request-id" not in headers  # nginx answered, no app host
 
 
-def test_a_flood_of_enquiry_posts_is_turned_away(stack):
+@pytest.mark.parametrize(
+    ("path", "source"), [("/enquire/", "127.0.21.1"), ("/admin/login/", "127.0.21.2")]
+)
+def test_a_flood_of_form_posts_is_turned_away(stack, path, source):
     # rate=10r/m with burst=5: the first 6 pass to the app (which answers
     # 403 without a CSRF token), the rest get nginx's 429.
     statuses = [
         request(
             "POST",
-            stack.base_url + "/enquire/",
+            stack.base_url + path,
             body="x=1",
             headers={"Content-Type": "application/x-www-form-urlencoded"},
             cert=stack.cert,
-            source="127.0.21.1",
+            source=source,
         )[0]
         for _ in range(10)
     ]
     assert statuses[:6] == [403] * 6
     assert statuses[6:] == [429] * 4
-    # Another address is not affected, nor GETs from this one.
-    assert request("GET", stack.base_url + "/enquire/", cert=stack.cert)[0] == 200
+    # GETs from this address go on, as do POSTs from another.
+    again = request("GET", stack.base_url + path, cert=stack.cert, source=source)
+    assert again[0] == 200
+    other = request(
+        "POST",
+        stack.base_url + path,
+        body="x=1",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        cert=stack.cert,
+        source="127.0.21.3" if path == "/enquire/" else "127.0.21.4",
+    )
+    assert other[0] == 403
+
+
+def test_a_forged_x_forwarded_for_does_not_buy_more_enquiries(stack, stack_client):
+    """nginx overwrites X-Forwarded-For, so the app's limit of 5 accepted
+    enquiries per client holds whatever the client claims to be."""
+    statuses = []
+    for number in range(6):
+        status, headers, body = stack_client.post_enquiry(
+            stack,
+            f"Forged address {number} {time.time_ns()}",
+            "127.0.23.1",
+            headers={"X-Forwarded-For": f"198.51.100.{number}"},
+        )
+        statuses.append(status)
+    assert statuses == [302] * 5 + [429]
+    # The app's own 429 page (with the clinic's phone number), not nginx's.
+    assert "x-request-id" in headers
+    assert b"nginx" not in body
 
 
 def test_connections_per_address_are_limited(stack):
