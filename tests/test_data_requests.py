@@ -118,6 +118,20 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, url):
     assert EMAIL not in response.url
 
 
+@pytest.mark.parametrize("url", URLS)
+def test_a_superuser_who_has_not_passed_the_second_factor_is_sent_to_sign_in(
+    client, url
+):
+    (enquiry, _) = patient_enquiries()
+    client.force_login(StaffFactory(is_superuser=True), second_factor=False)
+    response = client.post(url, action_data([enquiry], format="json", confirm="yes"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+    assert EMAIL not in response.url
+    assert Enquiry.objects.count() == 2
+    assert not AuditEvent.objects.filter(action__startswith="data_request").exists()
+
+
 def test_export_and_erase_answer_only_posts(superuser_client):
     assert superuser_client.get(EXPORT).status_code == 405
     assert superuser_client.get(ERASE).status_code == 405
