@@ -778,7 +778,9 @@ def main(argv=None):
         "--app-hosts", nargs=2, default=["127.0.0.1:8001", "127.0.0.1:8002"]
     )
     render.add_argument("--purge-port", type=int, default=8081)
-    render.add_argument("--cache-dir", default="/var/cache/nginx/clinic")
+    render.add_argument(
+        "--cache-dir", default="/var/cache/nginx", help="nginx-cache/ goes in it"
+    )
     render.add_argument("--static-root", help="default: the settings' STATIC_ROOT")
     args = parser.parse_args(argv)
     if args.command == "render":
