@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "clinic_site.apps.ClinicSiteConfig",
     "clinic",
     "treatments",
+    "conditions",
+    "search",
     "enquiries",
     "audit",
     "staff_access",
@@ -223,6 +225,7 @@ PAGE_CACHE_CONTENT_MODELS = [
     "treatments.Treatment",
     "treatments.TreatmentPoint",
     "clinic.ClinicDetails",
+    "conditions.Condition",
 ]
 # Part of every cached page's key: a deploy sets it (the release's commit, say),
 # so pages rendered by another build are never served; `check --deploy` warns

@@ -22,7 +22,12 @@ class StaticPagesSitemap(SiteURLSitemap):
     """Pages that are not built from a model, by URL name."""
 
     def items(self):
-        return ["treatments:home", "treatments:list", "enquiries:privacy"]
+        return [
+            "treatments:home",
+            "treatments:list",
+            "conditions:list",
+            "enquiries:privacy",
+        ]
 
     def location(self, item):
         return reverse(item)

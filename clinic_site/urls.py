@@ -10,13 +10,18 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 
+from conditions.sitemaps import ConditionSitemap
 from treatments.sitemaps import TreatmentSitemap
 
 from . import health, views
 from .admin_login import AdminLoginForm
 from .sitemaps import StaticPagesSitemap
 
-SITEMAPS = {"pages": StaticPagesSitemap, "treatments": TreatmentSitemap}
+SITEMAPS = {
+    "pages": StaticPagesSitemap,
+    "treatments": TreatmentSitemap,
+    "conditions": ConditionSitemap,
+}
 
 # admin.site is staff_access's StaffAdminSite (django-otp's OTPAdminSite:
 # password, then a code).
@@ -43,6 +48,8 @@ urlpatterns = [
         RedirectView.as_view(url=lazy(static_url, str)("img/favicon.ico")),
     ),
     path("", include("treatments.urls")),
+    path("", include("conditions.urls")),
+    path("", include("search.urls")),
     path("", include("enquiries.urls")),
     # Search engines and load balancers.
     path(

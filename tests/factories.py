@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from clinic.models import ClinicDetails
+from conditions.models import Condition
 from enquiries.models import Enquiry
 from treatments.models import Section, Treatment, TreatmentPoint
 
@@ -106,3 +107,15 @@ class StaffFactory(UserFactory):
 
     username = factory.Sequence(lambda n: f"staff{n}")
     is_staff = True
+
+
+class ConditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Condition
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Condition {n}")
+    slug = factory.Sequence(lambda n: f"condition-{n}")
+    medical_term = factory.Sequence(lambda n: f"Medical term {n}")
+    summary = "A one-line description of the condition."
+    status = Condition.Status.PUBLISHED

@@ -4,7 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from conditions.models import Condition
 from tests.factories import TreatmentFactory, make_treatment_with_points
+from treatments.models import Section, Treatment
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +30,9 @@ def test_treatment_page_queries_are_constant(client, clinic, per_section):
     treatment = make_treatment_with_points(per_section, slug="big")
     for i in range(per_section // 3):
         treatment.related.add(TreatmentFactory(slug=f"rel-{per_section}-{i}"))
-    # treatment, its points, its related treatments, the clinic details
-    with_max = 4
+    # treatment, its points, the conditions its points link to, its related
+    # treatments, the clinic details
+    with_max = 5
     assert count_queries(client, "/treatments/big/") <= with_max
     assert count_queries(client, "/treatments/big/") == with_max
 
@@ -41,3 +44,66 @@ def test_listing_pages_queries_are_constant(client, clinic, url, treatments):
         make_treatment_with_points(2)
     # the published treatments, the clinic details
     assert count_queries(client, url) == 2
+
+
+def make_conditions(count):
+    """`count` published conditions, each linked to a treatment with points,
+    and one of those points."""
+    treatments = Treatment.objects.bulk_create(
+        Treatment(
+            name=f"Treatment {i}",
+            slug=f"treatment-{i}",
+            summary=f"Helps with condition {i}.",
+            overview="Overview.",
+            how_it_works="How it works.",
+            status=Treatment.Status.PUBLISHED,
+        )
+        for i in range(count)
+    )
+    for treatment in treatments:
+        make_points = treatment.points.model.objects.bulk_create
+        make_points(
+            treatment.points.model(
+                treatment=treatment, section=Section.INDICATIONS, text=t, order=i
+            )
+            for i, t in enumerate(["Tendon pain", "Muscle knots"])
+        )
+    conditions = Condition.objects.bulk_create(
+        Condition(
+            name=f"Condition {i}",
+            slug=f"condition-{i}",
+            medical_term=f"Tendinopathy {i}",
+            other_names="Tendonitis",
+            summary="Tendon pain.",
+            status=Condition.Status.PUBLISHED,
+        )
+        for i in range(count)
+    )
+    Condition.treatments.through.objects.bulk_create(
+        Condition.treatments.through(condition=c, treatment=t)
+        for c, t in zip(conditions, treatments, strict=True)
+    )
+    points = treatments[0].points.model.objects.filter(text="Tendon pain")
+    Condition.treatment_points.through.objects.bulk_create(
+        Condition.treatment_points.through(condition=c, treatmentpoint=p)
+        for c, p in zip(conditions, points.order_by("treatment_id"), strict=True)
+    )
+
+
+@pytest.mark.parametrize("count", [5, 500])
+def test_condition_pages_queries_are_constant(client, clinic, count):
+    make_conditions(count)
+    # the published conditions, the clinic details
+    assert count_queries(client, "/conditions/") == 2
+    # the condition, its treatments, the clinic details
+    assert count_queries(client, "/conditions/condition-1/") == 3
+
+
+@pytest.mark.parametrize("count", [5, 500])
+def test_search_queries_are_constant(client, clinic, count):
+    make_conditions(count)
+    # Building the index: treatments, their points, their conditions, the
+    # conditions; then the clinic details.
+    assert count_queries(client, "/search/?q=tendon") == 5
+    # The index is kept until content changes: only the clinic details.
+    assert count_queries(client, "/search/?q=knots") == 1

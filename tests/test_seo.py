@@ -17,10 +17,12 @@ SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
 def json_ld(response):
-    return [
+    """The page's JSON-LD blocks but its BreadcrumbList (test_conditions.py)."""
+    blocks = [
         json.loads(tag.string)
         for tag in soup(response).find_all("script", type="application/ld+json")
     ]
+    return [block for block in blocks if block["@type"] != "BreadcrumbList"]
 
 
 # Sitemap and robots.txt --------------------------------------------------------
@@ -40,6 +42,7 @@ def test_sitemap_lists_public_pages_and_published_treatments(client, clinic, set
     assert set(urls) == {
         "https://clinic.example/",
         "https://clinic.example/treatments/",
+        "https://clinic.example/conditions/",
         "https://clinic.example/privacy/",
         "https://clinic.example/treatments/shown/",
     }
@@ -207,4 +210,5 @@ def test_content_cannot_break_out_of_the_json_ld_block(client, clinic):
     assert page["name"] == name
     assert page["about"]["indication"][0]["name"] == name
     assert page["description"] == "<b>bold</b>"
-    assert len(soup(response).find_all("script")) == 1
+    # The page's block and its BreadcrumbList.
+    assert len(soup(response).find_all("script")) == 2

@@ -1,6 +1,8 @@
 from django.http import Http404
 from django.views.generic import DetailView, ListView
 
+from conditions.models import point_conditions_prefetch
+
 from .layout import page_sections
 from .models import Treatment
 
@@ -29,7 +31,9 @@ class TreatmentDetailView(DetailView):
     context_object_name = "treatment"
 
     def get_queryset(self):
-        return Treatment.objects.published().for_detail()
+        return Treatment.objects.published().for_detail().prefetch_related(
+            point_conditions_prefetch()
+        )
 
     def get_object(self, queryset=None):
         """A published treatment; a draft only for active staff signed in with
@@ -50,7 +54,11 @@ class TreatmentDetailView(DetailView):
                 and user.has_perm(PREVIEW_PERMISSION)
             ):
                 raise
-            return super().get_object(Treatment.objects.for_detail())
+            return super().get_object(
+                Treatment.objects.for_detail().prefetch_related(
+                    point_conditions_prefetch()
+                )
+            )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
