@@ -239,3 +239,56 @@ def test_the_trail_list_runs_a_constant_number_of_queries(admin_client, rows):
     # session, user, the session's device, the staff filter's choices, the
     # count, the clinic details, the page of events, the session's expiry (3)
     assert len(queries) == 10, [q["sql"][:60] for q in queries]
+
+
+# Staff actions on enquiries (recorded by enquiries/admin.py) -------------------
+
+UNIQUE = {
+    "name": "Zebedee Quasimodo-Fairweather",
+    "email": "zq.fairweather.7731@example.org",
+    "phone": "07700 900 731",
+    "message": "Left heel pain since the marathon; unique-marker-5d41402a.",
+}
+
+
+def test_what_staff_do_with_an_enquiry_is_in_the_trail_without_patient_data(
+    admin_client, admin_user
+):
+    enquiry = EnquiryFactory(reference="ZQF-7731", **UNIQUE)
+    change = f"/admin/enquiries/enquiry/{enquiry.pk}/change/"
+    assert admin_client.get(change).status_code == 200
+    # (contacted last: the queue it acts on lists open enquiries only)
+    for action in ["export_csv", "assign_to_me", "mark_contacted"]:
+        response = admin_client.post(
+            "/admin/enquiries/enquiry/",
+            {"action": action, "_selected_action": [enquiry.pk]},
+        )
+        assert response.status_code in (200, 302), action
+
+    page = soup(admin_client.get(AUDIT_CHANGELIST, {"q": "ZQF-7731"}))
+    rows = [
+        " ".join(row.get_text(" ", strip=True).split())
+        for row in page.select("#result_list tbody tr")
+    ]
+    listed = {action for action in Action.labels if any(action in r for r in rows)}
+    assert listed == {
+        "Viewed an enquiry",
+        "Exported enquiries",
+        "Changed an enquiry's status",
+        "Changed an enquiry's owner",
+    }
+    assert all(admin_user.username in row for row in rows)
+    assert any("new → contacted" in row for row in rows)
+
+    # No column of any audit row holds anything the patient sent.
+    values = [
+        str(value)
+        for row in AuditEvent.objects.values_list()
+        for value in row
+        if value is not None
+    ]
+    for field, detail in UNIQUE.items():
+        pieces = [detail, *detail.split()] if field != "phone" else [detail]
+        for piece in pieces:
+            if len(piece) >= 5:
+                assert not [v for v in values if piece.lower() in v.lower()], piece
