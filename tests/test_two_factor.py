@@ -10,6 +10,8 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -616,3 +618,15 @@ def test_the_command_says_when_there_was_nothing_to_reset(newcomer, capsys):
 def test_the_command_refuses_an_unknown_username(username, message):
     with pytest.raises(CommandError, match=message):
         call_command("reset_two_factor", username)
+
+
+@pytest.mark.parametrize("staff", [3, 60])
+def test_the_user_list_runs_a_constant_number_of_queries(admin_client, staff):
+    for user in StaffFactory.create_batch(staff):
+        TOTPDevice.objects.create(user=user, name="Authenticator app")
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(USERS)
+    assert response.status_code == 200
+    # session, user, device, the group filter, two counts, the clinic
+    # details, the page of users with their two-factor column, the session (3)
+    assert len(queries) == 11, [q["sql"][:60] for q in queries]
