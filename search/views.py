@@ -1,7 +1,7 @@
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_safe
 
-from .forms import SearchForm
+from .forms import MAX_QUERY_LENGTH, SearchForm
 from .index import search
 from .text import query_terms
 
@@ -12,7 +12,9 @@ def search_page(request):
     matches. Never cached as a public page (the query is the visitor's)."""
     # Only q counts; a repeated q is read as browsers send the last one.
     form = SearchForm({"q": request.GET.get("q", "")})
-    context = {"form": form, "query": "", "results": None}
+    # What the box shows again: never a NUL, never more than fits the field.
+    typed = request.GET.get("q", "").replace("\x00", "")[:MAX_QUERY_LENGTH]
+    context = {"form": form, "typed": typed, "query": "", "results": None}
     if form.is_valid():
         query = form.cleaned_data["q"]
         context["query"] = query
