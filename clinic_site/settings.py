@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "clinic_site.apps.ClinicSiteConfig",
     "clinic",
     "treatments",
+    "practitioners",
     "conditions",
     "search",
     "enquiries",
@@ -224,6 +225,9 @@ PUBLIC_PAGE_CACHE_SECONDS = env.int("DJANGO_PUBLIC_PAGE_CACHE_SECONDS", default=
 PAGE_CACHE_CONTENT_MODELS = [
     "treatments.Treatment",
     "treatments.TreatmentPoint",
+    "treatments.TreatmentQuestion",
+    "treatments.TreatmentSource",
+    "practitioners.Practitioner",
     "clinic.ClinicDetails",
     "conditions.Condition",
 ]

@@ -26,6 +26,7 @@ class StaticPagesSitemap(SiteURLSitemap):
             "treatments:home",
             "treatments:list",
             "conditions:list",
+            "practitioners:team",
             "enquiries:privacy",
         ]
 

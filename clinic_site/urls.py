@@ -51,6 +51,7 @@ urlpatterns = [
     path("", include("conditions.urls")),
     path("", include("search.urls")),
     path("", include("enquiries.urls")),
+    path("", include("practitioners.urls")),
     # Search engines and load balancers.
     path(
         "sitemap.xml",

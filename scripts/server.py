@@ -83,7 +83,9 @@ def running_site(*, production, setup=(), extra_env=None):
         env = server_env(tmp / "var", port, production=production)
         env.update(extra_env or {})
         manage(env, "migrate", "--noinput", "--verbosity", "0")
-        manage(env, "loaddata", "treatments", "clinic", "--verbosity", "0")
+        manage(
+            env, "loaddata", "treatments", "clinic", "practitioners", "--verbosity", "0"
+        )
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         for args in setup:
             manage(env, *args)

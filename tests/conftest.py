@@ -41,8 +41,9 @@ def clinic(db):
 
 @pytest.fixture
 def seeded(db):
-    """The shipped content: fixtures/treatments.json and fixtures/clinic.json."""
-    call_command("loaddata", "treatments", "clinic", verbosity=0)
+    """The shipped content: fixtures/treatments.json, clinic.json and
+    practitioners.json."""
+    call_command("loaddata", "treatments", "clinic", "practitioners", verbosity=0)
 
 
 # Browser tests (tests/e2e) need Debian's Chromium. Without it, on a developer

@@ -7,6 +7,7 @@ from django.utils import timezone
 from clinic.models import ClinicDetails
 from conditions.models import Condition
 from enquiries.models import Enquiry
+from practitioners.models import Practitioner
 from treatments.models import Section, Treatment, TreatmentPoint
 
 
@@ -119,3 +120,22 @@ class ConditionFactory(factory.django.DjangoModelFactory):
     medical_term = factory.Sequence(lambda n: f"Medical term {n}")
     summary = "A one-line description of the condition."
     status = Condition.Status.PUBLISHED
+
+
+class PractitionerFactory(factory.django.DjangoModelFactory):
+    """A registered physiotherapist; `treatments=[...]` sets what they provide."""
+
+    class Meta:
+        model = Practitioner
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Practitioner {n} Example")
+    profession = Practitioner.Profession.PHYSIOTHERAPIST
+    regulator = Practitioner.Regulator.HCPC
+    registration_number = "PH123456"
+    register_checked_on = factory.LazyFunction(timezone.localdate)
+
+    @factory.post_generation
+    def treatments(self, create, treatments, **kwargs):
+        if create and treatments:
+            self.treatments.set(treatments)

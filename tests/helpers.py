@@ -157,6 +157,8 @@ TREATMENT_PAGE_HEADINGS = [
     "Limitations",
     "Side effects & considerations",
     "Procedure & aftercare",
+    "Practical details",
+    "Who provides this treatment",
     "Enquire about this treatment",
 ]
 

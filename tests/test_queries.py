@@ -5,8 +5,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conditions.models import Condition
-from tests.factories import TreatmentFactory, make_treatment_with_points
-from treatments.models import Section, Treatment
+from tests.factories import (
+    PractitionerFactory,
+    TreatmentFactory,
+    make_treatment_with_points,
+)
+from treatments.models import Section, Treatment, TreatmentQuestion, TreatmentSource
 
 pytestmark = pytest.mark.django_db
 
@@ -25,14 +29,28 @@ def count_queries(client, url):
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("per_section", [3, 60])
-def test_treatment_page_queries_are_constant(client, clinic, per_section):
+@pytest.mark.parametrize(
+    ("per_section", "practitioners", "questions"), [(3, 1, 0), (60, 20, 30)]
+)
+def test_treatment_page_queries_are_constant(
+    client, clinic, per_section, practitioners, questions
+):
     treatment = make_treatment_with_points(per_section, slug="big")
     for i in range(per_section // 3):
         treatment.related.add(TreatmentFactory(slug=f"rel-{per_section}-{i}"))
+    for _ in range(practitioners):
+        PractitionerFactory(treatments=[treatment])
+    TreatmentQuestion.objects.bulk_create(
+        TreatmentQuestion(treatment=treatment, question=f"Q{i}?", answer="A", order=i)
+        for i in range(questions)
+    )
+    TreatmentSource.objects.bulk_create(
+        TreatmentSource(treatment=treatment, title=f"S{i}", url="https://e.org/")
+        for i in range(questions)
+    )
     # treatment, its points, the conditions its points link to, its related
-    # treatments, the clinic details
-    with_max = 5
+    # treatments, its practitioners, questions and sources, the clinic details
+    with_max = 8
     assert count_queries(client, "/treatments/big/") <= with_max
     assert count_queries(client, "/treatments/big/") == with_max
 
@@ -107,3 +125,12 @@ def test_search_queries_are_constant(client, clinic, count):
     assert count_queries(client, "/search/?q=tendon") == 5
     # The index is kept until content changes: only the clinic details.
     assert count_queries(client, "/search/?q=knots") == 1
+
+
+@pytest.mark.parametrize("practitioners", [1, 20])
+def test_team_page_queries_are_constant(client, clinic, practitioners):
+    treatments = [TreatmentFactory(), TreatmentFactory()]
+    for _ in range(practitioners):
+        PractitionerFactory(treatments=treatments)
+    # the practitioners, their published treatments, the clinic details
+    assert count_queries(client, "/team/") == 3

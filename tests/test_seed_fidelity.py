@@ -129,10 +129,11 @@ def test_only_the_not_suitable_point_is_a_contraindication(seeded):
 
 
 def _text_by_heading(page):
-    """Map each paragraph and list item in main to its (h2, h3) headings."""
+    """Map each paragraph and list item of the page's sections to its (h2, h3)
+    headings (the "At a glance" box above them repeats some points)."""
     found = {}
     h2 = h3 = None
-    for tag in page.main.find_all(["h2", "h3", "p", "li"]):
+    for tag in page.select_one(".treatment-body").find_all(["h2", "h3", "p", "li"]):
         text = " ".join(tag.get_text().split())
         if tag.name == "h2":
             h2, h3 = text, None

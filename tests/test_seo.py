@@ -43,6 +43,7 @@ def test_sitemap_lists_public_pages_and_published_treatments(client, clinic, set
         "https://clinic.example/",
         "https://clinic.example/treatments/",
         "https://clinic.example/conditions/",
+        "https://clinic.example/team/",
         "https://clinic.example/privacy/",
         "https://clinic.example/treatments/shown/",
     }

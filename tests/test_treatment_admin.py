@@ -43,7 +43,11 @@ def test_change_form_has_one_labelled_inline_per_section_in_page_order(admin_cli
     headings = [
         group.find("h2").text.strip() for group in page.select("div.inline-group")
     ]
-    assert headings == [section.label for section in Section]
+    assert headings == [
+        *(section.label for section in Section),
+        "Questions patients ask",
+        "Sources",
+    ]
 
 
 def test_each_inline_holds_only_its_own_sections_points(admin_client):
@@ -59,10 +63,12 @@ def test_each_inline_holds_only_its_own_sections_points(admin_client):
 def test_fieldsets_follow_the_page(admin_client):
     treatment = TreatmentFactory()
     page = soup(admin_client.get(admin_change_url(treatment)))
-    legends = [h.text.strip() for h in page.select("fieldset.module h2")][:5]
+    legends = [h.text.strip() for h in page.select("fieldset.module h2")][:7]
     assert legends == [
         "Top of the page",
+        "At a glance and practical details",
         "Page text",
+        "Evidence",
         "Related treatments",
         "Publishing",
         "Clinical review",

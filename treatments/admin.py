@@ -22,6 +22,8 @@ from .models import (
     Section,
     Treatment,
     TreatmentPoint,
+    TreatmentQuestion,
+    TreatmentSource,
 )
 
 
@@ -135,13 +137,53 @@ def section_inlines():
     ]
 
 
-# Top to bottom as the page shows it; the points follow, section by section.
+class QuestionInline(admin.StackedInline):
+    """“Questions patients ask”: each question a heading on the page."""
+
+    model = TreatmentQuestion
+    extra = 0
+    fields = ["order", "question", "answer"]
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 70})},
+    }
+
+
+class SourceInline(admin.TabularInline):
+    """The numbered sources under “What the evidence says”."""
+
+    model = TreatmentSource
+    extra = 0
+    fields = ["order", "title", "publisher", "year", "url"]
+    # A link typed without a scheme is read as https://.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+# Top to bottom as the page shows it; the points, questions and sources follow.
 TREATMENT_FIELDSETS = [
     (
         "Top of the page",
         {"fields": ["name", "slug", "summary", "image", "image_alt"]},
     ),
+    (
+        "At a glance and practical details",
+        {
+            "description": "Each is optional and shown only when filled in. "
+            "The “At a glance” box under the title also lists the points "
+            "ticked “says who should not have it”.",
+            "fields": [
+                "treats_in_plain_words",
+                "appointment_minutes",
+                "usual_sessions",
+                "price",
+                "first_appointment_price",
+                "price_note",
+                "gp_referral",
+                "what_to_bring",
+            ],
+        },
+    ),
     ("Page text", {"fields": ["overview", "how_it_works"]}),
+    ("Evidence", {"fields": ["evidence_summary"]}),
     ("Related treatments", {"fields": ["related"]}),
     ("Publishing", {"fields": ["status", "display_order"]}),
     (
@@ -249,7 +291,7 @@ class TreatmentAdmin(CheckedSelectionMixin, VersionAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["related"]
-    inlines = section_inlines()
+    inlines = [*section_inlines(), QuestionInline, SourceInline]
     actions = ["publish", "unpublish"]
     fieldsets = TREATMENT_FIELDSETS
 

@@ -222,14 +222,16 @@ def new_stem(slug: str) -> str:
     return f"{slug}-{secrets.token_hex(4)}"
 
 
-def store_renditions(processed: ProcessedImage, original_name: str) -> dict:
-    """Write the renditions beside the original stored as `original_name`;
-    return what `Treatment.image_renditions` keeps."""
+def store_renditions(
+    processed: ProcessedImage, original_name: str, folder: str = RENDITIONS_DIR
+) -> dict:
+    """Write the renditions into `folder` (another app's images keep their
+    own); return what `Treatment.image_renditions` keeps."""
     stem = original_name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     stored = {"webp": [], "jpeg": None}
     for kind, width, height, data in processed.renditions:
         name = default_storage.save(
-            f"{RENDITIONS_DIR}/{stem}-{width}.{'jpg' if kind == 'jpeg' else kind}",
+            f"{folder}/{stem}-{width}.{'jpg' if kind == 'jpeg' else kind}",
             ContentFile(data),
         )
         entry = {"name": name, "width": width, "height": height}

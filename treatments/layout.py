@@ -91,3 +91,55 @@ def page_sections(treatment):
                 PageSection(block.anchor, block.heading, text, lists, cautions)
             )
     return sections
+
+
+@dataclass
+class Glance:
+    """The "At a glance" box under the h1: the facts a patient asks first and
+    the points that say who should not have the treatment."""
+
+    treats: str = ""
+    # The "What it treats" points, when no plain-words line is written.
+    treats_points: list = field(default_factory=list)
+    cautions: list = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.treats or self.treats_points or self.cautions)
+
+
+def at_a_glance(treatment):
+    """What the box shows (practical facts are read off the treatment)."""
+    groups = group_points(treatment)
+    return Glance(
+        treats=treatment.treats_in_plain_words,
+        treats_points=[]
+        if treatment.treats_in_plain_words
+        else groups[Section.INDICATIONS].listed,
+        cautions=[point for group in groups.values() for point in group.cautions],
+    )
+
+
+# The sections after the seed's, in page order: (anchor, heading, shown?).
+LATER_SECTIONS = (
+    ("practical-details", "Practical details", lambda t: t.has_practical_details),
+    ("questions", "Questions patients ask", lambda t: bool(t.questions.all())),
+    (
+        "who-provides-it",
+        "Who provides this treatment",
+        lambda t: bool(t.practitioners.all()),
+    ),
+    (
+        "evidence",
+        "What the evidence says",
+        lambda t: bool(t.evidence_summary or t.sources.all()),
+    ),
+)
+
+
+def later_sections(treatment):
+    """{anchor: heading} of the later sections that have content, in order.
+
+    Reads the prefetched questions, practitioners and sources: no query."""
+    return {
+        anchor: heading for anchor, heading, shown in LATER_SECTIONS if shown(treatment)
+    }

@@ -1,5 +1,6 @@
 import reversion
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Prefetch, Q, Value
 from django.db.models.functions import Lower
@@ -49,6 +50,11 @@ class TreatmentQuerySet(models.QuerySet):
                 "related",
                 queryset=Treatment.objects.published().only(*CARD_FIELDS),
             ),
+            # Who provides it (the practitioners app's reverse relation), in
+            # that model's own order.
+            "practitioners",
+            "questions",
+            "sources",
         )
 
 
@@ -69,8 +75,31 @@ TREATMENT_RELATED_TO_ITSELF = (
 )
 
 
+class GPReferral(models.TextChoices):
+    NOT_NEEDED = "not_needed", "No GP referral needed"
+    NEEDED = "needed", "A GP referral is needed"
+
+
+# The limits staff can type for the practical details (and the database keeps).
+APPOINTMENT_MINUTES_MAX = 480
+PRICE_MAX = 10000
+
+
+def price_field(verbose_name, help_text):
+    return models.DecimalField(
+        verbose_name,
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(PRICE_MAX)],
+        help_text=help_text,
+    )
+
+
 class Treatment(models.Model):
     Status = TreatmentStatus
+    GPReferral = GPReferral
 
     # Unique regardless of capitals: treatment_name_unique_ci below.
     name = models.CharField(max_length=100)
@@ -101,8 +130,64 @@ class Treatment(models.Model):
     # Made once per upload (images.store_renditions): {"webp": [{name, width,
     # height}, ...], "jpeg": {name, width, height}}.
     image_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    # At a glance and practical details: each optional, shown only when set.
+    treats_in_plain_words = models.CharField(
+        "what it treats, in plain words",
+        max_length=200,
+        blank=True,
+        help_text="One line for the “At a glance” box, e.g. “Muscle and tendon "
+        "pain”. Left blank, the box lists the “What it treats” points.",
+    )
+    appointment_minutes = models.PositiveSmallIntegerField(
+        "appointment length (minutes)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(APPOINTMENT_MINUTES_MAX)],
+        help_text="How long one appointment usually lasts, in minutes.",
+    )
+    usual_sessions = models.CharField(
+        "usual number of sessions",
+        max_length=50,
+        blank=True,
+        help_text="In words or numbers, e.g. “3 to 6”.",
+    )
+    price = price_field(
+        "price per appointment (£, total)",
+        "The total a patient pays for one appointment, including any fee they "
+        "must pay (booking or consumables): UK rules forbid adding compulsory "
+        "fees later.",
+    )
+    first_appointment_price = price_field(
+        "first appointment price (£, total)",
+        "Only if the first appointment costs a different total (it often "
+        "includes an assessment).",
+    )
+    price_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Shown under the price, e.g. which insurers are accepted or "
+        "concessions.",
+    )
+    what_to_bring = models.TextField(
+        "what to wear or bring",
+        blank=True,
+        help_text="E.g. loose clothing, a list of medicines you take.",
+    )
+    gp_referral = models.CharField(
+        "GP referral",
+        max_length=20,
+        choices=GPReferral.choices,
+        blank=True,
+        help_text="Leave blank if it depends; say so in the price note instead.",
+    )
     overview = models.TextField(help_text="Shown under “Overview”.")
     how_it_works = models.TextField(help_text="Shown under “How it works”.")
+    evidence_summary = models.TextField(
+        "what the evidence says",
+        blank=True,
+        help_text="Plain words on what research shows, written or checked by a "
+        "clinician; the sources below are listed under it.",
+    )
     related = models.ManyToManyField(
         "self",
         blank=True,
@@ -143,6 +228,27 @@ class Treatment(models.Model):
                 name="treatment_review_due_after_reviewed",
                 violation_error_code="review_due_before_reviewed",
                 violation_error_message=TREATMENT_REVIEW_DUE_BEFORE_REVIEWED,
+            ),
+            models.CheckConstraint(
+                condition=Q(gp_referral__in=["", *GPReferral.values]),
+                name="treatment_gp_referral_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(appointment_minutes__isnull=True)
+                | Q(appointment_minutes__gte=5)
+                & Q(appointment_minutes__lte=APPOINTMENT_MINUTES_MAX),
+                name="treatment_appointment_minutes_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(price__isnull=True)
+                | Q(price__gte=0) & Q(price__lte=PRICE_MAX),
+                name="treatment_price_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_appointment_price__isnull=True)
+                | Q(first_appointment_price__gte=0)
+                & Q(first_appointment_price__lte=PRICE_MAX),
+                name="treatment_first_price_range",
             ),
             models.CheckConstraint(
                 condition=Q(image="") | ~Q(image_alt=""),
@@ -198,6 +304,18 @@ class Treatment(models.Model):
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def has_practical_details(self):
+        """Whether any practical fact a patient asks about is filled in."""
+        return bool(
+            self.appointment_minutes
+            or self.usual_sessions
+            or self.price is not None
+            or self.first_appointment_price is not None
+            or self.what_to_bring
+            or self.gp_referral
+        )
 
 
 def section_rank():
@@ -272,7 +390,85 @@ class TreatmentPoint(models.Model):
     natural_key.dependencies = ["treatments.treatment"]
 
 
+class TreatmentQuestion(models.Model):
+    """A question patients ask about a treatment, with the clinic's answer."""
+
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.CASCADE, related_name="questions"
+    )
+    question = models.CharField(
+        max_length=200, help_text="As a patient would ask it, e.g. “Does it hurt?”"
+    )
+    answer = models.TextField(help_text="Plain words; a blank line starts a paragraph.")
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first.")
+
+    class Meta:
+        # By the treatment's id (no join), then as the page shows them.
+        ordering = ["treatment_id", "order", "pk"]
+        verbose_name = "question patients ask"
+        verbose_name_plural = "questions patients ask"
+
+    def __str__(self):
+        return self.question
+
+
+# Only links a patient's browser opens as a web page (never javascript: or data:).
+web_url = URLValidator(schemes=["http", "https"])
+SOURCE_YEAR_MIN = 1900
+SOURCE_YEAR_MAX = 2100
+
+
+class TreatmentSource(models.Model):
+    """A reference under “What the evidence says”, numbered on the page."""
+
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.CASCADE, related_name="sources"
+    )
+    title = models.CharField(
+        max_length=300, help_text="The article or guideline title."
+    )
+    publisher = models.CharField("publisher or journal", max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(SOURCE_YEAR_MIN),
+            MaxValueValidator(SOURCE_YEAR_MAX),
+        ],
+        help_text="Year of publication.",
+    )
+    url = models.URLField(
+        "link",
+        max_length=500,
+        blank=True,
+        validators=[web_url],
+        help_text="The web address (https://...) where patients can read it.",
+    )
+    order = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower comes first (the page numbers them)."
+    )
+
+    class Meta:
+        ordering = ["treatment_id", "order", "pk"]
+        verbose_name = "source"
+        verbose_name_plural = "sources"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(url="")
+                | Q(url__istartswith="https://")
+                | Q(url__istartswith="http://"),
+                name="treatmentsource_url_is_web",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
 # History (django-reversion): every admin change to the content is recorded with
-# who and when, and can be restored. A treatment's version includes its points.
-reversion.register(Treatment, follow=["points"])
+# who and when, and can be restored. A treatment's version includes its points,
+# questions and sources.
+reversion.register(Treatment, follow=["points", "questions", "sources"])
 reversion.register(TreatmentPoint)
+reversion.register(TreatmentQuestion)
+reversion.register(TreatmentSource)

@@ -3,7 +3,7 @@ from django.views.generic import DetailView, ListView
 
 from conditions.models import point_conditions_prefetch
 
-from .layout import page_sections
+from .layout import at_a_glance, later_sections, page_sections
 from .models import Treatment
 
 # Who may see a draft at its public address: whoever may view it in admin.
@@ -31,8 +31,10 @@ class TreatmentDetailView(DetailView):
     context_object_name = "treatment"
 
     def get_queryset(self):
-        return Treatment.objects.published().for_detail().prefetch_related(
-            point_conditions_prefetch()
+        return (
+            Treatment.objects.published()
+            .for_detail()
+            .prefetch_related(point_conditions_prefetch())
         )
 
     def get_object(self, queryset=None):
@@ -63,5 +65,7 @@ class TreatmentDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["sections"] = page_sections(self.object)
+        context["glance"] = at_a_glance(self.object)
+        context["later_sections"] = later_sections(self.object)
         context["preview"] = not self.object.is_published
         return context

@@ -26,8 +26,9 @@ def treatment_json_ld(treatment):
 
     Indications become `indication` (MedicalIndication), points that say who
     should not have it `contraindication`, side effects `adverseOutcome`,
-    procedure `howPerformed` and aftercare `followup`. Built from the points
-    already prefetched for the page: no extra query.
+    procedure `howPerformed` and aftercare `followup`. Who provides it are
+    `Person`s with `hasCredential` (the page's `mentions`), the sources its
+    `citation`. Built from what is already prefetched for the page: no query.
     """
     groups = group_points(treatment)
 
@@ -69,4 +70,19 @@ def treatment_json_ld(treatment):
         page["lastReviewed"] = treatment.last_reviewed.isoformat()
     if treatment.reviewed_by:
         page["reviewedBy"] = {"@type": "Person", "name": treatment.reviewed_by}
+    if people := [p.schema_org() for p in treatment.practitioners.all()]:
+        page["mentions"] = people
+    if sources := treatment.sources.all():
+        page["citation"] = [source_json(source) for source in sources]
     return json_ld(page)
+
+
+def source_json(source):
+    work = {"@type": "CreativeWork", "name": source.title}
+    if source.publisher:
+        work["publisher"] = {"@type": "Organization", "name": source.publisher}
+    if source.year:
+        work["datePublished"] = str(source.year)
+    if source.url:
+        work["url"] = source.url
+    return work

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from clinic.models import ClinicDetails
 from conditions.models import Condition
+from practitioners.models import Practitioner
 from treatments.models import Treatment
 
 # The comment of the first version of the shipped content in admin's History.
@@ -14,7 +15,7 @@ INITIAL_REVISION_COMMENT = "Content as shipped in fixtures/"
 class Command(BaseCommand):
     help = (
         "Load the shipped content (fixtures/treatments.json, fixtures/clinic.json, "
-        "fixtures/conditions.json), "
+        "fixtures/conditions.json, fixtures/practitioners.json), "
         "each only into an empty table, so staff edits in admin are never "
         "overwritten, and record it as the first version in History so it can "
         "be restored. `make setup` runs it every time."
@@ -26,6 +27,8 @@ class Command(BaseCommand):
             ("clinic", ClinicDetails),
             # After treatments: conditions link to Dry needling and its points.
             ("conditions", Condition),
+            # After treatments: the example practitioner provides one.
+            ("practitioners", Practitioner),
         ]
         for fixture, model in shipped:
             label = model._meta.verbose_name_plural
