@@ -59,6 +59,8 @@ class Index:
     # stem -> the word as it appears in the content (for "did you mean")
     surface: dict
     stems: list  # sorted
+    # letter pair -> the stems holding it (for typos)
+    by_pair: dict
 
     def expand(self, word, term):
         """[(stem, factor)] the indexed words a query word stands for, and
@@ -79,8 +81,35 @@ class Index:
         return [(s, TYPO_FACTOR) for s in close[:2]], bool(close)
 
     def close_stems(self, term, cutoff):
-        near = [s for s in self.stems if abs(len(s) - len(term)) <= 2]
+        """Indexed words within difflib's `cutoff` of `term`, closest first.
+
+        Only words of about the same length that share a third of its
+        letter pairs are compared: a typo keeps most of a word's pairs, and
+        comparing every word would cost milliseconds per query."""
+        pairs = _pairs(term)
+        shared = {}
+        for pair in pairs:
+            for s in self.by_pair.get(pair, ()):
+                shared[s] = shared.get(s, 0) + 1
+        needed = max(1, len(pairs) // 3)
+        near = [
+            s
+            for s, count in shared.items()
+            if count >= needed and abs(len(s) - len(term)) <= 2
+        ]
         return difflib.get_close_matches(term, near, n=3, cutoff=cutoff)
+
+
+def _pairs(word):
+    return {word[i : i + 2] for i in range(len(word) - 1)}
+
+
+def _by_pair(stems):
+    found = {}
+    for s in stems:
+        for pair in _pairs(s):
+            found.setdefault(pair, []).append(s)
+    return found
 
 
 def _add(postings, surface, number, text, weight):
@@ -149,7 +178,8 @@ def build():
             _add(postings, surface, number, text, OTHER_NAME)
         _add(postings, surface, number, condition.medical_term, MEDICAL_TERM)
         _add(postings, surface, number, condition.summary, SUMMARY)
-    return Index(docs, postings, surface, sorted(postings))
+    stems = sorted(postings)
+    return Index(docs, postings, surface, stems, _by_pair(stems))
 
 
 # (content version, index) of this process; replaced whole, never mutated.
@@ -195,13 +225,16 @@ class Results:
     suggestion: str = ""
     searched_words: int = 0
     words_left_out: int = 0
+    # how many were found (only the best `limit` of each are listed)
+    treatments_found: int = 0
+    conditions_found: int = 0
 
     @property
     def total(self):
-        return len(self.treatments) + len(self.conditions)
+        return self.treatments_found + self.conditions_found
 
 
-def search(query, index=None, limit=50):
+def search(query, index=None, limit=20):
     index = index if index is not None else current_index()
     terms = query_terms(query)
     left_out = max(0, len(terms) - MAX_TERMS)
@@ -231,9 +264,13 @@ def search(query, index=None, limit=50):
         key=lambda n: (-hits[n], -scores[n], index.docs[n].title.casefold()),
     )
     found = [index.docs[n] for n in ranked]
+    treatments = [d for d in found if d.kind == "treatment"]
+    conditions = [d for d in found if d.kind == "condition"]
     results = Results(
-        treatments=[d for d in found if d.kind == "treatment"][:limit],
-        conditions=[d for d in found if d.kind == "condition"][:limit],
+        treatments=treatments[:limit],
+        conditions=conditions[:limit],
+        treatments_found=len(treatments),
+        conditions_found=len(conditions),
         matched=matched,
         corrected=" ".join(corrected_words) if any_typo and found else "",
         searched_words=len(terms),

@@ -4,6 +4,7 @@ The same rules read the content and the query, in Python, so SQLite and
 PostgreSQL give the same answers.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -68,6 +69,7 @@ def words(text):
     return WORD.findall(fold(text))
 
 
+@functools.lru_cache(maxsize=100_000)
 def stem(word):
     """A crude English stem, enough for plurals and -ing/-ed forms:
     points → point, tendinopathies → tendinopathy, needling and needle →
