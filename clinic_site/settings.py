@@ -120,6 +120,10 @@ MIDDLEWARE = [
     # First, so every log line of the request has its id.
     "clinic_site.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body, and before static files and the page
+    # cache: refuses a SCRIPT_NAME, a non-UTF-8 charset, bodies over the
+    # limits below and uploads from anyone but signed-in staff.
+    "clinic_site.request_limits.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached public pages are answered here, as cheaply as a static file
     # (clinic_site/pagecache); everything below is stored with the page.
@@ -297,7 +301,9 @@ ENQUIRY_RATE_WINDOW_SECONDS = env.int("DJANGO_ENQUIRY_RATE_WINDOW", default=3600
 ENQUIRY_RETENTION_DAYS = env.int("DJANGO_ENQUIRY_RETENTION_DAYS", default=365)
 # Proxies in front of gunicorn that append to X-Forwarded-For (0: none).
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
-# A request body (form fields, not file uploads) over 1 MB is refused with 400.
+# A request body over 1 MB is refused with 413 before it is read
+# (clinic_site.request_limits; signed-in staff on admin pages: see
+# STAFF_REQUEST_MAX_BYTES below). Django's own check uses the same number.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 CSRF_FAILURE_VIEW = "clinic_site.views.csrf_failure"
 # /healthz/deep/ fails when an enquiry's notification is unsent for longer.
@@ -398,6 +404,15 @@ TREATMENT_IMAGE_MAX_SIDE = 6000
 # Widths of the WebP renditions made once per upload, and of the JPEG fallback.
 TREATMENT_IMAGE_WIDTHS = [480, 960, 1440]
 TREATMENT_IMAGE_FALLBACK_WIDTH = 960
+# The largest body signed-in staff may send to an admin page: one image, the
+# form's fields and room for the multipart framing of up to 1,000 fields.
+STAFF_REQUEST_MAX_BYTES = (
+    TREATMENT_IMAGE_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE + 256 * 1024
+)
+# Uploads are held in memory, never in a temporary file: no body that may
+# reach the parser is larger than this.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = STAFF_REQUEST_MAX_BYTES
 
 # django-axes: admin login throttle -------------------------------------------
 # Two tiers, each locking for an hour (clinic_site/admin_login.py): 5 failed

@@ -65,6 +65,13 @@ urlpatterns = [
     path("healthz/deep/", health.healthz_deep, name="healthz_deep"),
 ]
 
+# The site's own error pages, with its headers, never reading the body again
+# (clinic_site.errors).
+handler400 = "clinic_site.errors.bad_request"
+handler403 = "clinic_site.errors.permission_denied"
+handler404 = "clinic_site.errors.page_not_found"
+handler500 = "clinic_site.errors.server_error"
+
 # Uploaded media in local mode (SERVE_MEDIA, on unless DJANGO_ENV=production);
 # production serves media from object storage.
 if settings.SERVE_MEDIA:

@@ -18,12 +18,43 @@ from bs4 import BeautifulSoup
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
+from django.test.client import MULTIPART_CONTENT
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from scripts.browser import CHROMIUM
+from scripts.server import running_site
 from treatments.models import Section
 
 # Pages -------------------------------------------------------------------------
+
+
+def _holds_a_file(data):
+    values = data.values() if hasattr(data, "values") else []
+    return any(
+        hasattr(item, "read")
+        for value in values
+        for item in (value if isinstance(value, list | tuple) else [value])
+    )
+
+
+class BrowserClient(Client):
+    """Django's test client, posting forms as a browser does.
+
+    A dict without files goes as application/x-www-form-urlencoded, as from a
+    form with no file input; one with a file as multipart/form-data. The plain
+    test client sends every dict as multipart, which the site accepts only
+    from signed-in staff on admin pages (clinic_site/request_limits.py).
+    """
+
+    def post(self, path, data=None, content_type=None, *args, **kwargs):
+        if content_type is None:
+            if _holds_a_file(data):
+                content_type = MULTIPART_CONTENT
+            else:
+                data = urlencode(data or {}, doseq=True)
+                content_type = "application/x-www-form-urlencoded"
+        return super().post(path, data, content_type, *args, **kwargs)
 
 
 def soup(response):
@@ -132,11 +163,11 @@ def pass_second_factor(client, user):
     return device
 
 
-class StaffClient(Client):
-    """The test client, whose force_login signs in as staff really do: with
-    the second factor passed. `second_factor=False` leaves a session that has
-    not passed it (one from before two-factor sign-in, or whose device was
-    reset)."""
+class StaffClient(BrowserClient):
+    """The test client (posting as a browser does), whose force_login signs
+    in as staff really do: with the second factor passed.
+    `second_factor=False` leaves a session that has not passed it (one from
+    before two-factor sign-in, or whose device was reset)."""
 
     def force_login(self, user, backend=None, *, second_factor=True):
         super().force_login(user, backend)
@@ -262,6 +293,21 @@ def run_settings(tmp_path, code, **env_vars):
         text=True,
         timeout=60,
     )
+
+
+# A production gunicorn ---------------------------------------------------------
+
+
+@contextlib.contextmanager
+def production_site(log_dir, setup=(), **env_vars):
+    """scripts.server.running_site with production settings and env_vars, its
+    gunicorn's stdout and stderr (gunicorn's error log and Django's log lines)
+    kept in one file. Yields (base URL, env, its tmp dir, the log's path)."""
+    log = log_dir / "gunicorn.log"
+    env_vars["GUNICORN_CMD_ARGS"] = f"--error-logfile {log} --capture-output"
+    site = running_site(production=True, setup=setup, extra_env=env_vars)
+    with site as (base, env, tmp):
+        yield base, env, tmp, log
 
 
 # Browser tests -----------------------------------------------------------------

@@ -5,12 +5,11 @@ import threading
 import pytest
 from django.core import mail
 from django.db import connection, connections
-from django.test import Client
 
 from enquiries.models import Enquiry
 from enquiries.services import enquiries_notify_pending
 from tests.factories import ClinicDetailsFactory
-from tests.helpers import valid_enquiry_data
+from tests.helpers import BrowserClient, valid_enquiry_data
 
 SUBMISSIONS = 50
 
@@ -30,7 +29,7 @@ def test_fifty_simultaneous_enquiries_from_different_ips(settings):
 
     def submit(i):
         try:
-            client = Client(REMOTE_ADDR=f"198.51.100.{i}")
+            client = BrowserClient(REMOTE_ADDR=f"198.51.100.{i}")
             data = valid_enquiry_data(name=f"Patient {i}")
             barrier.wait()
             statuses.append(client.post("/enquire/", data).status_code)
@@ -79,7 +78,7 @@ def test_simultaneous_submissions_from_one_ip_never_exceed_the_limit(settings):
 
     def submit():
         try:
-            client = Client(REMOTE_ADDR="203.0.113.5")
+            client = BrowserClient(REMOTE_ADDR="203.0.113.5")
             barrier.wait()
             statuses.append(client.post("/enquire/", valid_enquiry_data()).status_code)
         finally:

@@ -6,13 +6,12 @@ import logging
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
 from enquiries.models import Enquiry, SubmissionCount
 from enquiries.services import enquiries_notify_pending
 from tests.factories import TreatmentFactory
-from tests.helpers import soup, valid_enquiry_data
+from tests.helpers import BrowserClient, soup, valid_enquiry_data
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +126,7 @@ def test_honeypot_answers_as_if_accepted_and_stores_nothing(send, clinic):
     ],
 )
 def test_missing_csrf_token_is_refused_but_keeps_what_was_typed(clinic, source):
-    client = Client(enforce_csrf_checks=True)
+    client = BrowserClient(enforce_csrf_checks=True)
     response = client.post(
         "/enquire/", valid_enquiry_data(message=PRIVATE_MESSAGE), **source
     )
@@ -150,7 +149,7 @@ def test_missing_csrf_token_is_refused_but_keeps_what_was_typed(clinic, source):
     ],
 )
 def test_a_cross_site_post_fills_in_nothing(clinic, source):
-    client = Client(enforce_csrf_checks=True)
+    client = BrowserClient(enforce_csrf_checks=True)
     data = valid_enquiry_data(name="Chosen By Attacker", message=PRIVATE_MESSAGE)
     response = client.post("/enquire/", data, **source)
     assert response.status_code == 403
@@ -163,14 +162,14 @@ def test_a_cross_site_post_fills_in_nothing(clinic, source):
 
 
 def test_invalid_csrf_elsewhere_gets_the_expired_page(clinic):
-    client = Client(enforce_csrf_checks=True)
+    client = BrowserClient(enforce_csrf_checks=True)
     response = client.post("/admin/login/", {"username": "x", "password": "y"})
     assert response.status_code == 403
     assert soup(response).h1.get_text() == "This page has expired"
 
 
 def test_with_a_valid_csrf_token_the_enquiry_is_accepted(clinic):
-    client = Client(enforce_csrf_checks=True)
+    client = BrowserClient(enforce_csrf_checks=True)
     token = soup(client.get("/enquire/")).find(
         "input", attrs={"name": "csrfmiddlewaretoken"}
     )["value"]
@@ -316,10 +315,10 @@ def test_every_field_empty_lists_every_required_field(send, clinic):
     assert Enquiry.objects.count() == 0
 
 
-def test_request_body_over_one_megabyte_is_refused_with_400(send, clinic):
+def test_request_body_over_one_megabyte_is_refused_with_413(send, clinic):
     response = send(valid_enquiry_data(message="x" * (1024 * 1024 + 1)))
-    assert response.status_code == 400
-    assert soup(response).h1.get_text() == "Sorry, we could not accept that"
+    assert response.status_code == 413
+    assert soup(response).h1.get_text() == "Sorry, that was too large to send"
     assert Enquiry.objects.count() == 0
 
 

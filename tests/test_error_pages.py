@@ -1,12 +1,19 @@
-"""400, 404 and 500 pages render without the database."""
+"""The error pages render without the database."""
 
 import pytest
 from django.test import RequestFactory
-from django.views.defaults import server_error
 
+from clinic_site.errors import permission_denied, server_error
+from enquiries.models import Enquiry
 from tests.helpers import soup
 
 pytestmark = pytest.mark.django_db
+
+MESSAGE_LIMIT = Enquiry._meta.get_field("message").max_length
+
+
+def page_text(response):
+    return " ".join(soup(response).main.get_text().split())
 
 
 def test_404_page_needs_no_database(client, django_assert_num_queries):
@@ -28,16 +35,39 @@ def test_500_page_needs_no_database(django_assert_num_queries):
     assert "111" in page.main.get_text()
 
 
-def test_400_page_states_the_forms_message_limit(client, django_assert_num_queries):
-    """A body over the upload limit gets the 400 page, which quotes the
-    longest message the enquiry form accepts (from the model field)."""
-    from enquiries.models import Enquiry
+def test_403_page_needs_no_database(django_assert_num_queries):
+    request = RequestFactory().get("/admin/")
+    with django_assert_num_queries(0):
+        response = permission_denied(request, None)
+    assert response.status_code == 403
+    assert soup(response).h1.get_text() == "You cannot open this page"
 
-    limit = Enquiry._meta.get_field("message").max_length
+
+def test_413_page_states_the_forms_message_limit(client, django_assert_num_queries):
+    """A body over the limit gets the 413 page, which quotes the longest
+    message the enquiry form accepts (from the model field)."""
+    body = "message=" + "x" * (2 * 1024 * 1024)
     with django_assert_num_queries(0):
         response = client.post(
-            "/enquire/", {"message": "x" * (2 * 1024 * 1024)}, secure=False
+            "/enquire/", body, content_type="application/x-www-form-urlencoded"
+        )
+    assert response.status_code == 413
+    assert f"Messages can be up to {MESSAGE_LIMIT:,} characters" in page_text(response)
+
+
+def test_400_page_states_the_forms_message_limit(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.post(
+            "/enquire/",
+            "message=Ca%E7a",
+            content_type="application/x-www-form-urlencoded; charset=latin-1",
         )
     assert response.status_code == 400
-    text = " ".join(soup(response).main.get_text().split())
-    assert f"Messages can be up to {limit:,} characters." in text
+    assert f"Messages can be up to {MESSAGE_LIMIT:,} characters" in page_text(response)
+
+
+def test_415_page_tells_the_patient_to_go_back(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.post("/enquire/", "--x--", content_type="multipart/form-data")
+    assert response.status_code == 415
+    assert "what you typed is usually still there" in page_text(response)

@@ -16,6 +16,7 @@ from tests.factories import TreatmentFactory, TreatmentPointFactory
 from tests.helpers import (
     CLOSED_PORT_REDIS,
     TREATMENT_CHANGELIST,
+    BrowserClient,
     inline_prefix,
     post_change,
     soup,
@@ -255,7 +256,7 @@ def test_enquiry_form_is_never_cached_and_gets_its_csrf_token(client, treatment)
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
 def test_cached_pages_allow_only_get_and_head(treatment, url, method):
     # With CSRF enforced, as a browser meets it: 405, not the CSRF 403.
-    client = Client(enforce_csrf_checks=True)
+    client = BrowserClient(enforce_csrf_checks=True)
     response = getattr(client, method)(url)
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
