@@ -10,6 +10,8 @@ import os
 import gunicorn.http.wsgi
 from gunicorn import glogging
 
+from clinic_site.logs import OneLineFormatter, RequestIDFilter
+
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # 2 x cores + 1, capped so a big host does not start more workers than the
 # database's connection limit allows (each keeps one connection open).
@@ -37,20 +39,41 @@ errorlog = "-"
 # Path without the query string: query strings may carry what a visitor typed.
 # The last field is the request id Django logs with (X-Request-ID).
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
-forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn trusts no forwarding header from anyone. Django reads
+# X-Forwarded-Proto itself (SECURE_PROXY_SSL_HEADER) and the client address
+# from X-Forwarded-For (clinic_site.client); gunicorn's defaults would also let
+# a peer it trusts set SCRIPT_NAME or PATH_INFO (a path answered, and cached,
+# as another page) or the scheme. A Unix socket peer is always "trusted", so
+# the header lists are emptied too, not only the addresses.
+forwarded_allow_ips = ""
+forwarder_headers = ""
+secure_scheme_headers = {}
+proxy_protocol = "off"
+proxy_allow_ips = ""
+# Headers whose names hold an underscore (`Script_Name`) are dropped: they
+# would reach Django under the same name as a dashed one.
+header_map = "drop"
 
 # No server name or version in responses: gunicorn writes its own `Server`
 # header on every response; this replaces its value.
 gunicorn.http.wsgi.SERVER = "web"
 
 
-class OneLineAccessLogger(glogging.Logger):
-    """Access log atoms with control characters escaped.
+class OneLineLogger(glogging.Logger):
+    """gunicorn's logs one event per line, like the site's own (clinic_site.logs).
 
-    gunicorn logs the decoded path, so `/x%0aFORGED` would start a second,
-    forged line (and `%00` would write a NUL). Escaping keeps one request
-    on one line, as every other log line is (clinic_site.logs).
+    - Access log atoms have control characters escaped: gunicorn logs the
+      decoded path, so `/x%0aFORGED` would start a second, forged line (and
+      `%00` would write a NUL).
+    - The error log has the site's line format and request id, and a
+      traceback is folded onto its line.
     """
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(OneLineFormatter())
+            handler.addFilter(RequestIDFilter())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
@@ -62,4 +85,4 @@ class OneLineAccessLogger(glogging.Logger):
         }
 
 
-logger_class = OneLineAccessLogger
+logger_class = OneLineLogger

@@ -29,8 +29,16 @@ class RequestIDFilter(logging.Filter):
         return True
 
 
+# Every log line: Django's (settings.LOGGING) and gunicorn's error log.
+LINE_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"
+
+
 class OneLineFormatter(logging.Formatter):
-    """One event, one line: newlines (in tracebacks too) become a literal \\n."""
+    """One event, one line: line breaks (in tracebacks too) become a literal
+    \\n or \\r. Needs RequestIDFilter on the handler for LINE_FORMAT."""
+
+    def __init__(self, fmt=LINE_FORMAT, *args, **kwargs):
+        super().__init__(fmt, *args, **kwargs)
 
     def format(self, record):
-        return super().format(record).replace("\n", "\\n")
+        return super().format(record).replace("\r", "\\r").replace("\n", "\\n")

@@ -460,10 +460,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "clinic_site.logs.RequestIDFilter"}},
     "formatters": {
-        "line": {
-            "()": "clinic_site.logs.OneLineFormatter",
-            "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s",
-        },
+        # clinic_site.logs.LINE_FORMAT: gunicorn's error log uses it too.
+        "line": {"()": "clinic_site.logs.OneLineFormatter"},
     },
     "handlers": {
         "stdout": {
