@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from reversion.admin import VersionAdmin
 from reversion.models import Version
@@ -37,6 +39,44 @@ class ClinicDetailsAdmin(CheckedSelectionMixin, VersionAdmin):
 
     list_display = ["name", "phone", "email"]
     inlines = [ClosedDayInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "phone",
+                    "email",
+                    "enquiry_notification_email",
+                    "address",
+                    "opening_hours",
+                    "urgent_care_notice",
+                    "reply_within_working_days",
+                ]
+            },
+        ),
+        (
+            "Premises and access (the “Visit us” page)",
+            {
+                "description": "Each is optional and shown only when filled in.",
+                "fields": [
+                    "how_to_get_here",
+                    "public_transport",
+                    "parking",
+                    "step_free_access",
+                    "accessible_toilet",
+                    "hearing_loop",
+                    "other_facilities",
+                    "map_url",
+                ],
+            },
+        ),
+    ]
+    formfield_overrides = {
+        # A map link typed without a scheme is read as https://.
+        models.URLField: {"assume_scheme": "https"},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})},
+    }
 
     # The address enquiry notifications go to needs a permission of its own
     # (ClinicDetails.Meta.permissions); without it the field is read-only.

@@ -1,5 +1,5 @@
 import reversion
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 
@@ -31,6 +31,45 @@ class ClinicDetails(models.Model):
         "reply is due by the end of this many working days after the day it "
         "arrives (Saturdays, Sundays and the closed days below do not count).",
     )
+    # Premises and access (the /visit/ page): each optional, shown when set.
+    how_to_get_here = models.TextField(
+        "how to get here",
+        blank=True,
+        help_text="Directions in plain words: landmarks, which entrance, floor.",
+    )
+    public_transport = models.TextField(
+        blank=True, help_text="Nearest bus stops and stations, and how far."
+    )
+    parking = models.TextField(
+        blank=True,
+        help_text="Where to park, any cost, and Blue Badge spaces.",
+    )
+    step_free_access = models.TextField(
+        "step-free access",
+        blank=True,
+        help_text="Whether a wheelchair user can get from the street to the "
+        "treatment room without steps (ramp, lift, door widths).",
+    )
+    accessible_toilet = models.TextField(
+        "accessible toilet", blank=True, help_text="Whether there is one, and where."
+    )
+    hearing_loop = models.TextField(
+        "hearing loop", blank=True, help_text="Whether reception has a hearing loop."
+    )
+    other_facilities = models.TextField(
+        blank=True,
+        help_text="Anything else that helps: a quiet waiting area, baby "
+        "changing, a chaperone on request.",
+    )
+    map_url = models.URLField(
+        "map link",
+        max_length=500,
+        blank=True,
+        # Only a web page opens for patients (never javascript: or data:).
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="A link to the clinic on a map service (https://...). It is "
+        "shown as a plain link: no map is embedded in the site.",
+    )
 
     class Meta:
         # The table keeps the name it had in the treatments app, so existing
@@ -58,6 +97,17 @@ class ClinicDetails(models.Model):
     def save(self, *args, **kwargs):
         self.pk = self.SINGLETON_PK
         super().save(*args, **kwargs)
+
+    @property
+    def access_facts(self):
+        """(label, text) of the access facts staff filled in, in page order."""
+        facts = [
+            ("Step-free access", self.step_free_access),
+            ("Accessible toilet", self.accessible_toilet),
+            ("Hearing loop", self.hearing_loop),
+            ("Other facilities", self.other_facilities),
+        ]
+        return [(label, text) for label, text in facts if text.strip()]
 
     @classmethod
     def load(cls):

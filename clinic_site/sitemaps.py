@@ -27,6 +27,7 @@ class StaticPagesSitemap(SiteURLSitemap):
             "treatments:list",
             "conditions:list",
             "practitioners:team",
+            "visit",
             "enquiries:privacy",
         ]
 

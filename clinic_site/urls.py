@@ -8,8 +8,9 @@ from django.urls import include, path, re_path
 from django.utils.functional import lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
-from django.views.generic import RedirectView
+from django.views.generic import RedirectView, TemplateView
 
+from clinic_site.pagecache import cache_public_page
 from conditions.sitemaps import ConditionSitemap
 from treatments.sitemaps import TreatmentSitemap
 
@@ -52,6 +53,11 @@ urlpatterns = [
     path("", include("search.urls")),
     path("", include("enquiries.urls")),
     path("", include("practitioners.urls")),
+    path(
+        "visit/",
+        cache_public_page(TemplateView.as_view(template_name="clinic/visit.html")),
+        name="visit",
+    ),
     # Search engines and load balancers.
     path(
         "sitemap.xml",

@@ -357,6 +357,8 @@ PAGE_NAMES = [
     "home",
     "list",
     "treatment",
+    "team",
+    "visit",
     "enquiry",
     "enquiry-errors",
     "thanks",
@@ -375,6 +377,8 @@ SIMPLE_PAGES = {
     "home": "/",
     "list": "/treatments/",
     "treatment": "/treatments/dry-needling/",
+    "team": "/team/",
+    "visit": "/visit/",
     "enquiry": "/enquire/",
     "privacy": "/privacy/",
     "404": "/no-such-page/",
@@ -462,6 +466,6 @@ def open_sign_in_page(page, site, name):
     elif name == "sign-in-backup-codes":
         device = TOTPDevice.objects.get(user=user)
         response = enter_code(page, app_code(device))
-        page.wait_for_selector(".backup-codes code")
+        page.wait_for_selector(".backup-code")
     assert response.status == 200, (name, response.status)
     return response.text()

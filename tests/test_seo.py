@@ -44,6 +44,7 @@ def test_sitemap_lists_public_pages_and_published_treatments(client, clinic, set
         "https://clinic.example/treatments/",
         "https://clinic.example/conditions/",
         "https://clinic.example/team/",
+        "https://clinic.example/visit/",
         "https://clinic.example/privacy/",
         "https://clinic.example/treatments/shown/",
     }
@@ -194,6 +195,9 @@ def test_the_seeded_page_uses_only_known_schema_org_properties(client, seeded):
         "adverseOutcome",
         "howPerformed",
         "followup",
+        # CreativeWork: who provides it (Person) and the sources.
+        "mentions",
+        "citation",
     }
     assert set(page) <= known
     assert set(page["about"]) <= known
