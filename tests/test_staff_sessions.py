@@ -10,10 +10,11 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.management import get_commands
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic_site import staff_sessions
 from tests.factories import StaffFactory
-from tests.helpers import run_settings, soup
+from tests.helpers import app_code, run_settings, soup
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +41,12 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def signed_in(client, clock):
-    """A content editor signed in through the admin login page at clock.at."""
-    StaffFactory(username="editor", password="pw", groups=["Content editors"])
-    response = client.post(
-        LOGIN, {"username": "editor", "password": "pw", "next": ADMIN}
-    )
+    """A content editor signed in through the admin login page at clock.at:
+    the password, then a code from their app."""
+    editor = StaffFactory(username="editor", password="pw", groups=["Content editors"])
+    device = TOTPDevice.objects.create(user=editor, name="Authenticator app")
+    client.post(LOGIN, {"username": "editor", "password": "pw", "next": ADMIN})
+    response = client.post("/admin/sign-in/code/", {"code": app_code(device)})
     assert response.status_code == 302
     return response
 

@@ -40,7 +40,7 @@ def test_a_first_sign_in_sets_up_an_app_then_signs_in_with_codes(
     enter_code(page, app_shows(key))
     clicks += 1
     expect(page.locator("h1")).to_have_text("Your backup codes")
-    codes = page.locator(".backup-codes code").all_inner_texts()
+    codes = page.locator(".backup-code").all_inner_texts()
     assert len(codes) == 10
 
     # 3. On to admin (click 3).
