@@ -24,14 +24,14 @@ def grant(apps, schema_editor):
 
 
 def revoke(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    group = apps.get_model("auth", "Group").objects.filter(name="Content editors")
-    for g in group:
-        g.permissions.remove(
-            *Permission.objects.filter(
-                content_type__app_label="conditions", codename__in=CODENAMES
-            )
-        )
+    # The through rows directly: no m2m_changed signal, whose receivers
+    # expect the current models, not these historical ones.
+    Group = apps.get_model("auth", "Group")
+    Group.permissions.through.objects.filter(
+        group__name="Content editors",
+        permission__content_type__app_label="conditions",
+        permission__codename__in=CODENAMES,
+    ).delete()
 
 
 class Migration(migrations.Migration):
