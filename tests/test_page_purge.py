@@ -26,7 +26,11 @@ from django.test.utils import CaptureQueriesContext
 from clinic.models import ClinicDetails
 from clinic_site.pagecache import clear_public_pages
 from clinic_site.pagecache.encoding import preferred_encoding
-from clinic_site.pagecache.purge import PURGE_TIMEOUT_SECONDS, purge_public_pages
+from clinic_site.pagecache.purge import (
+    PURGE_TIMEOUT_SECONDS,
+    public_page_paths,
+    purge_public_pages,
+)
 from scripts.server import free_port
 from tests.factories import TreatmentFactory, TreatmentPointFactory
 from tests.helpers import require
@@ -421,6 +425,12 @@ def timed_save(treatment, text="Changed"):
     return time.monotonic() - started
 
 
+def variants():
+    """How many PURGEs a content change sends one nginx: every public page
+    (the sitemap's) in each of the three encodings."""
+    return len(public_page_paths()) * 3
+
+
 def test_every_public_page_is_purged_in_every_encoding(
     treatment, settings, purge_server
 ):
@@ -428,14 +438,14 @@ def test_every_public_page_is_purged_in_every_encoding(
     draft = TreatmentFactory(slug="draft", status=Treatment.Status.DRAFT)
     purge_server.requests.clear()
     timed_save(treatment)
+    paths = {path for path, _ in purge_server.requests}
+    assert set(PUBLIC_URLS) <= paths
+    assert draft.get_absolute_url() not in paths  # never public, never cached
     expected = {
-        (path, encoding)
-        for path in ["/", "/treatments/", "/privacy/", "/treatments/purged/"]
-        for encoding in ("br", "gzip", "identity")
+        (path, encoding) for path in paths for encoding in ("br", "gzip", "identity")
     }
-    assert set(purge_server.requests) == expected
-    assert len(purge_server.requests) == len(expected)  # each once
-    assert draft.get_absolute_url() not in {path for path, _ in purge_server.requests}
+    assert sorted(purge_server.requests) == sorted(expected)  # each once
+    assert len(purge_server.requests) == variants()
 
 
 def test_one_purge_per_transaction_however_many_rows(treatment, settings, purge_server):
@@ -445,7 +455,7 @@ def test_one_purge_per_transaction_however_many_rows(treatment, settings, purge_
             TreatmentPointFactory(treatment=treatment, text=f"Point {number}")
         treatment.save()
         assert purge_server.requests == []  # nothing before the commit
-    assert len(purge_server.requests) == 4 * 3
+    assert len(purge_server.requests) == variants()
 
 
 def test_a_rolled_back_change_purges_nothing(treatment, settings, purge_server):
@@ -461,7 +471,7 @@ def test_the_clear_public_pages_command_purges(treatment, settings, purge_server
 
     settings.PAGE_CACHE_PURGE_URLS = [purge_server.url]
     call_command("clear_public_pages", stdout=io.StringIO())
-    assert len(purge_server.requests) == 4 * 3
+    assert len(purge_server.requests) == variants()
 
 
 def test_a_purge_to_a_closed_port_is_logged_and_the_save_goes_on(
@@ -475,7 +485,7 @@ def test_a_purge_to_a_closed_port_is_logged_and_the_save_goes_on(
     assert len(lines) == 1
     assert lines[0].getMessage() == (
         "Public pages not purged from nginx 127.0.0.1:1: ConnectionRefusedError "
-        "(0 of 12 purged)"
+        f"(0 of {variants()} purged)"
     )
 
 
@@ -512,7 +522,7 @@ def test_several_nginx_are_purged_at_once_and_one_failing_spares_the_others(
     ]
     took = timed_save(treatment)
     assert took < PURGE_TIMEOUT_SECONDS + SLACK  # not one limit per nginx
-    assert len(purge_server.requests) == 12
+    assert len(purge_server.requests) == variants()
     failures = [
         r.getMessage() for r in caplog.records if "not purged" in r.getMessage()
     ]
@@ -527,7 +537,7 @@ def test_a_refused_purge_is_logged(treatment, settings, caplog, status, reason):
         timed_save(treatment)
     finally:
         server.stop()
-    assert f": {reason} (0 of 12 purged)" in caplog.text
+    assert f": {reason} (0 of {variants()} purged)" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -561,20 +571,23 @@ def test_after_a_failed_purge_nginx_serves_the_old_page_for_max_age_at_most(
     nginx, settings, treatment
 ):
     """The stated bound: a page a purge missed lives in nginx no longer than
-    the max-age the site gave it (PUBLIC_PAGE_MAX_AGE, 60 s by default)."""
-    settings.PUBLIC_PAGE_MAX_AGE = 2
+    the max-age the site gave it (PUBLIC_PAGE_MAX_AGE, 60 s by default), and
+    the one request that fetches it afresh."""
+    max_age = 2
+    settings.PUBLIC_PAGE_MAX_AGE = max_age
     settings.PAGE_CACHE_PURGE_URLS = ["http://127.0.0.1:1"]  # purge fails
     nginx.get("/treatments/purged/")
-    changed_at = time.monotonic()
+    cached_at = time.monotonic()
     timed_save(treatment, "After the failed purge")
     stale = nginx.get("/treatments/purged/")
     assert stale["X-Cache-Status"] == "HIT"
     assert "After the failed purge" not in stale.text
-    deadline = changed_at + 2 + 5
-    while time.monotonic() < deadline:
+    while time.monotonic() < cached_at + max_age + 10:
         if "After the failed purge" in nginx.get("/treatments/purged/").text:
             break
-        time.sleep(0.2)
-    fresh_after = time.monotonic() - changed_at
+        time.sleep(0.1)
+    fresh_after = time.monotonic() - cached_at
     assert "After the failed purge" in nginx.get("/treatments/purged/").text
-    assert fresh_after < 2 + 1.5
+    # The refetch is one render by the test's live server, on a shared and
+    # sometimes busy machine: a few seconds at worst.
+    assert fresh_after < max_age + 3
