@@ -95,8 +95,8 @@ class NoteInline(admin.TabularInline):
 
     model = EnquiryNote
     extra = 1
-    fields = ["created_at", "author", "text"]
-    readonly_fields = ["created_at", "author"]
+    fields = ["written", "author", "text"]
+    readonly_fields = ["written", "author"]
     verbose_name = "note"
     verbose_name_plural = "notes (newest last; a note cannot be changed once saved)"
 
@@ -115,6 +115,13 @@ class NoteInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
+
+    @admin.display(description="Written")
+    def written(self, note):
+        # The empty row for a new note has no time yet.
+        if note.pk is None:
+            return "(when saved)"
+        return date_format(timezone.localtime(note.created_at), "j M Y, H:i")
 
 
 class StatusHistoryInline(admin.TabularInline):
@@ -275,6 +282,15 @@ class EnquiryAdmin(CheckedSelectionMixin, admin.ModelAdmin):
             return "—"
         digits = "".join(c for c in enquiry.phone if c.isdigit() or c == "+")
         return format_html('<a href="tel:{}">{}</a>', digits, enquiry.phone)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "owner":
+            # Choose a colleague; adding or editing user accounts is not
+            # done from here.
+            for name in ("add", "change", "delete", "view"):
+                setattr(field.widget, f"can_{name}_related", False)
+        return field
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":

@@ -239,3 +239,12 @@ def test_purging_enquiries_purges_the_audit_trail_as_old(clinic):
     )
     enquiries_purge(older_than_days=30)
     assert list(AuditEvent.objects.all()) == [recent]
+
+
+def test_the_queue_has_the_page_width_and_the_owner_field_no_user_links(admin_client):
+    page = soup(admin_client.get(ENQUIRY_CHANGELIST))
+    assert page.find(id="nav-sidebar") is None
+    form = soup(admin_client.get(admin_change_url(EnquiryFactory())))
+    assert form.select_one("select[name=owner]")
+    assert form.find(id="add_id_owner") is None
+    assert form.find(id="change_id_owner") is None
