@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import valid_enquiry_data
+from tests.helpers import TREATMENT_PAGE_HEADINGS, valid_enquiry_data
 
 # Every visible text's font size, every visible control's size, and whether
 # the page is wider than the window.
@@ -103,7 +103,11 @@ def test_treatment_page_prints_content_without_navigation(
     expect(page.locator("h1")).to_have_text("Dry needling")
     for heading in page.locator(".treatment-body section h2").all():
         expect(heading).to_be_visible()
-    expect(page.locator(".treatment-body section h2")).to_have_count(8)
+    expect(page.locator(".treatment-body section h2")).to_have_count(
+        len(TREATMENT_PAGE_HEADINGS)
+    )
+    # The "At a glance" box and its safety point print too.
+    expect(page.locator(".at-a-glance__caution li")).to_be_visible()
     review = page.locator(".review-line")
     expect(review).to_be_visible()
     expect(review).to_contain_text("Page last reviewed:")
