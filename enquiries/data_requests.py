@@ -15,6 +15,7 @@ an optional "(0)") is written as the leading 0: "01632 960 001",
 import csv
 import json
 import re
+import unicodedata
 
 from django import forms
 from django.contrib import messages
@@ -48,8 +49,11 @@ NOT_EXPORTED = {"id"}
 
 
 def phone_key(text: str) -> str:
-    """A phone number as digits only, a UK country code as the leading 0."""
-    digits = re.sub(r"\D", "", text)
+    """A phone number as digits only (any script's digits read as 0-9), a UK
+    country code as the leading 0."""
+    digits = "".join(
+        str(unicodedata.decimal(char)) for char in text if char.isdecimal()
+    )
     international = text.lstrip().startswith("+") or digits.startswith("00")
     digits = digits.removeprefix("00") if international else digits
     if international and digits.startswith("44"):
@@ -105,9 +109,6 @@ class DataRequestForm(forms.Form):
         help_text="Found when the digits are equal, whatever the spaces: "
         "01632 960 001, 01632960001 and +44 1632 960001 are one number.",
     )
-
-    def clean_email(self):
-        return self.cleaned_data["email"].strip()
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"]
@@ -349,7 +350,7 @@ class DataRequestView(View):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
-    def render(self, template, status=200, **context):
+    def render(self, template, **context):
         context = {
             **self.model_admin.admin_site.each_context(self.request),
             "opts": Enquiry._meta,
@@ -359,11 +360,9 @@ class DataRequestView(View):
             "erase_url": reverse("admin:enquiries_enquiry_data_request_erase"),
             **context,
         }
-        return TemplateResponse(
-            self.request, f"enquiries/admin/{template}", context, status=status
-        )
+        return TemplateResponse(self.request, f"enquiries/admin/{template}", context)
 
-    def results(self, form, status=200):
+    def results(self, form):
         """The search page: the form and, when it is valid, what it found."""
         found = None
         if form.is_bound and not any(f in form.errors for f in SEARCH_FIELDS):
@@ -375,7 +374,7 @@ class DataRequestView(View):
             )
             for enquiry in found:
                 enquiry.matched_by = matched_by(enquiry, **terms)
-        return self.render("data_request.html", status, form=form, found=found)
+        return self.render("data_request.html", form=form, found=found)
 
 
 class SearchView(DataRequestView):

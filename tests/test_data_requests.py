@@ -191,6 +191,8 @@ def test_phone_key_writes_the_uk_country_code_as_a_leading_zero():
     assert phone_key("+44 (0) 7700 900 982") == "07700900982"
     assert phone_key("0044 7700 900982") == "07700900982"
     assert phone_key("07700-900-982") == "07700900982"
+    # Digits of any script are digits (the enquiry form accepts them too).
+    assert phone_key("٠٧٧٠٠ ٩٠٠ ٩٨٢") == "07700900982"
     # Another country keeps its code: not the same number as a UK one.
     assert phone_key("+33 1 42 68 53 00") == "33142685300"
 
