@@ -352,6 +352,62 @@ def require_java() -> None:
     )
 
 
+# Keyboard (browser tests): where focus is, and whether a person can see it.
+
+FOCUS_STATE = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const rect = el.getBoundingClientRect();
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+  const shadow = style.boxShadow !== 'none';
+  const onScreen = rect.width > 0 && rect.height > 0 && rect.bottom > 0 &&
+    rect.right > 0 && rect.top < innerHeight && rect.left < innerWidth;
+  return {
+    stop: el.getAttribute('data-tab-stop'),
+    id: el.id,
+    href: el.getAttribute('href') || '',
+    tag: el.tagName.toLowerCase(),
+    text: (el.textContent || el.value || '').trim().slice(0, 60),
+    visible: (outline || shadow) && onScreen,
+  };
+}"""
+
+
+def focus_state(page):
+    return page.evaluate(FOCUS_STATE)
+
+
+def press(page, key):
+    """Press one key and check that whatever has focus now shows it.
+
+    Bootstrap scrolls smoothly, so the focused control may take a moment to
+    come into view: look again, up to 60 times in about three seconds.
+    """
+    page.keyboard.press(key)
+    for _ in range(60):
+        state = focus_state(page)
+        if state is None or state["visible"]:
+            return state
+        page.wait_for_timeout(50)
+    raise AssertionError(f"focus is not visible after {key}: {state}")
+
+
+def tab_until(page, matches, *, key="Tab", limit=60):
+    """Press Tab (or Shift+Tab) until `matches(state)`; at most `limit` presses."""
+    for _ in range(limit):
+        state = press(page, key)
+        if state is not None and matches(state):
+            return state
+    raise AssertionError(f"{limit} presses of {key} never reached the target")
+
+
+def follow(page, key="Enter"):
+    """Press a key that loads another page, and wait for it."""
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
 # The pages every browser audit covers, reached the way a visitor reaches them.
 PAGE_NAMES = [
     "home",
@@ -364,6 +420,13 @@ PAGE_NAMES = [
     "thanks",
     "enquiry-already-sent",
     "privacy",
+    "conditions",
+    "condition",
+    "search",
+    "search-results",
+    "search-corrected",
+    "search-no-results",
+    "search-suggestion",
     "404",
     "admin-login",
     # Staff sign-in after the password (staff_access), each from a fresh start.
@@ -381,6 +444,13 @@ SIMPLE_PAGES = {
     "visit": "/visit/",
     "enquiry": "/enquire/",
     "privacy": "/privacy/",
+    "conditions": "/conditions/",
+    "condition": "/conditions/achilles-tendon-pain/",
+    "search": "/search/",
+    "search-results": "/search/?q=achilles",
+    "search-corrected": "/search/?q=needeling",
+    "search-no-results": "/search/?q=xyzzy",
+    "search-suggestion": "/search/?q=nedlng",
     "404": "/no-such-page/",
     "admin-login": "/admin/login/",
 }
@@ -405,7 +475,7 @@ def open_page(page, site, name):
         page.fill("#id_message", data["message"])
         page.check("#id_consent")
     with page.expect_navigation() as navigation:
-        page.click("button[type=submit]")
+        page.click(".enquiry-form button[type=submit]")
     response = navigation.value
     if name in ("thanks", "enquiry-already-sent"):
         expect(page).to_have_url(site + "/enquire/thanks/")

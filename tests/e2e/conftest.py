@@ -79,7 +79,9 @@ def new_context(browser, stray_requests):
 def site(live_server, transactional_db):
     """The live site with the shipped content (fixtures/*.json) loaded."""
     assert urlsplit(live_server.url).hostname == LOOPBACK
-    call_command("loaddata", "treatments", "clinic", "practitioners", verbosity=0)
+    call_command(
+        "loaddata", "treatments", "clinic", "practitioners", "conditions", verbosity=0
+    )
     return live_server.url
 
 

@@ -42,7 +42,7 @@ def test_patient_finds_a_treatment_and_sends_an_enquiry(page, site):
     page.fill("#id_name", "Pat Patient")
     page.fill("#id_email", "pat.example.com")
     page.fill("#id_message", "Could dry needling help my sore shoulder?")
-    page.click("button[type=submit]")
+    page.click(".enquiry-form button[type=submit]")
 
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
@@ -65,7 +65,7 @@ def test_patient_finds_a_treatment_and_sends_an_enquiry(page, site):
 
     page.fill("#id_email", "pat@example.com")
     page.check("#id_consent")
-    page.click("button[type=submit]")
+    page.click(".enquiry-form button[type=submit]")
 
     expect(page).to_have_url(site + "/enquire/thanks/")
     expect(page.locator("h1")).to_have_text("Enquiry sent")

@@ -59,7 +59,7 @@ def test_phone_pages_fit_with_big_enough_text_and_tap_targets(new_context, site,
         assert_fits(page, width, path)
     # The form with errors, and the thanks page.
     page.goto(site + "/enquire/")
-    page.click("button[type=submit]")
+    page.click(".enquiry-form button[type=submit]")
     expect(page.locator(".error-summary")).to_be_visible()
     assert_fits(page, width, "/enquire/ (errors)")
     data = valid_enquiry_data()
@@ -67,7 +67,7 @@ def test_phone_pages_fit_with_big_enough_text_and_tap_targets(new_context, site,
     page.fill("#id_email", data["email"])
     page.fill("#id_message", data["message"])
     page.check("#id_consent")
-    page.click("button[type=submit]")
+    page.click(".enquiry-form button[type=submit]")
     expect(page).to_have_url(site + "/enquire/thanks/")
     assert_fits(page, width, "/enquire/thanks/")
 
