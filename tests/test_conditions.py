@@ -315,3 +315,17 @@ def test_content_editors_may_edit_conditions(db):
         )
     )
     assert {"add_condition", "change_condition", "view_condition"} <= perms
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_admin_changelist_queries_are_constant(admin_client, clinic, count):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(count):
+        ConditionFactory(slug=f"c{i}")
+    with CaptureQueriesContext(connection) as ctx:
+        assert admin_client.get("/admin/conditions/condition/").status_code == 200
+    # Sign-in (session, user, two-factor device, lockout), the counts, the
+    # page of rows, the filters: the same whatever the number of conditions.
+    assert len(ctx) == 12, [q["sql"] for q in ctx.captured_queries]
