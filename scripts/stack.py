@@ -101,10 +101,7 @@ django.setup()
 from django.conf import settings as s
 print(json.dumps({
     "public_body_max": s.DATA_UPLOAD_MAX_MEMORY_SIZE,
-    "admin_body_max": getattr(
-        s, "STAFF_REQUEST_MAX_BYTES",
-        s.TREATMENT_IMAGE_MAX_BYTES + s.DATA_UPLOAD_MAX_MEMORY_SIZE,
-    ),
+    "admin_body_max": s.STAFF_REQUEST_MAX_BYTES,
     "admin_url": "/" + s.ADMIN_URL,
     "static_root": str(s.STATIC_ROOT),
     "hsts": "; ".join(
@@ -373,8 +370,6 @@ class Stack:
             "DJANGO_BUILD_ID": build_id(),
             "DJANGO_PAGE_CACHE_PURGE_URLS": self.purge_url,
             "EMAIL_URL": os.environ.get("EMAIL_URL", "consolemail://"),
-            # nginx connects from 127.0.0.1 (the source address loopback picks).
-            "GUNICORN_FORWARDED_ALLOW_IPS": "127.0.0.1",
         }
         if self.workers:
             env["GUNICORN_WORKERS"] = str(self.workers)

@@ -105,6 +105,28 @@ def test_a_public_body_over_the_apps_limit_is_refused_by_nginx(stack):
 
 
 @pytest.mark.parametrize(
+    ("path", "refused_by_nginx"),
+    [("/admin/login/", True), ("/admin/treatments/treatment/add/", False)],
+)
+def test_admin_bodies_have_the_staff_limit_except_the_sign_in(
+    stack, path, refused_by_nginx
+):
+    """2 MB: over the public limit, under the staff upload limit. The sign-in
+    form keeps the public limit; other admin pages pass it on to the app,
+    which refuses it too unless a signed-in member of staff sent it."""
+    status, headers, _ = request(
+        "POST",
+        stack.base_url + path,
+        body=b"x" * (2 * 1024 * 1024),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        cert=stack.cert,
+        source="127.0.20.2",
+    )
+    assert status == 413
+    assert ("x-request-id" in headers) is not refused_by_nginx
+
+
+@pytest.mark.parametrize(
     ("path", "source"), [("/enquire/", "127.0.21.1"), ("/admin/login/", "127.0.21.2")]
 )
 def test_a_flood_of_form_posts_is_turned_away(stack, path, source):
