@@ -60,20 +60,27 @@ def _local_secret_key(path: Path) -> str:
     return path.read_text().strip()
 
 
+# Read as it is: django-environ would take a key starting with "$" as the
+# name of another variable (and then report the key missing).
+SECRET_KEY_FROM_ENV = os.environ.get("DJANGO_SECRET_KEY", "")
+
 if PRODUCTION:
     missing = [
         name
-        for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")
-        if not env.str(name, default="")
+        for name, value in [
+            ("DJANGO_SECRET_KEY", SECRET_KEY_FROM_ENV),
+            ("DJANGO_ALLOWED_HOSTS", env.str("DJANGO_ALLOWED_HOSTS", default="")),
+        ]
+        if not value
     ]
     if missing:
         raise ImproperlyConfigured(
             f"DJANGO_ENV=production needs {' and '.join(missing)} to be set."
         )
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+    SECRET_KEY = SECRET_KEY_FROM_ENV
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 else:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _local_secret_key(
+    SECRET_KEY = SECRET_KEY_FROM_ENV or _local_secret_key(
         VAR_DIR / "secret_key"
     )
     ALLOWED_HOSTS = env.list(

@@ -113,3 +113,16 @@ def test_the_build_id_defaults_to_the_projects_version(tmp_path):
     result = run_settings(tmp_path, "print(settings.BUILD_ID)")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == version
+
+
+def test_a_secret_key_starting_with_a_dollar_sign_is_used_as_it_is(tmp_path):
+    key = "$ecret-key-with-$-signs-" + "x" * 30
+    result = run_settings(
+        tmp_path,
+        "print(settings.SECRET_KEY)",
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY=key,
+        DJANGO_ALLOWED_HOSTS="clinic.example",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == key
