@@ -52,5 +52,5 @@ def go_live_checklist(context):
 
     request = context.get("request")
     if request is None or not go_live.may_see_checklist(request.user):
-        return {"show": False}
-    return {"show": True, "items": go_live.checklist()}
+        return {"checklist_shown": False}
+    return {"checklist_shown": True, "items": go_live.checklist()}
