@@ -80,9 +80,7 @@ if PRODUCTION:
     SECRET_KEY = SECRET_KEY_FROM_ENV
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 else:
-    SECRET_KEY = SECRET_KEY_FROM_ENV or _local_secret_key(
-        VAR_DIR / "secret_key"
-    )
+    SECRET_KEY = SECRET_KEY_FROM_ENV or _local_secret_key(VAR_DIR / "secret_key")
     ALLOWED_HOSTS = env.list(
         "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"]
     )

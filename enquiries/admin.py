@@ -90,7 +90,7 @@ class NotificationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class NoteInline(admin.TabularInline):
+class NoteInline(admin.StackedInline):
     """Notes are added with their author and time, and never edited."""
 
     model = EnquiryNote
@@ -124,7 +124,7 @@ class NoteInline(admin.TabularInline):
         return date_format(timezone.localtime(note.created_at), "j M Y, H:i")
 
 
-class StatusHistoryInline(admin.TabularInline):
+class StatusHistoryInline(admin.StackedInline):
     model = EnquiryStatusChange
     extra = 0
     fields = ["changed_at", "status", "changed_by"]
