@@ -18,6 +18,16 @@ from scripts.server import running_site
 OUT = ROOT / "docs" / "screenshots"
 WIDTHS = {"desktop": (1280, 900), "phone": (375, 812)}
 ADMIN_USER = "screenshots"
+BACKUP_CODES = """
+from django.contrib.auth.models import User
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+user = User.objects.get(username={0!r})
+TOTPDevice.objects.create(user=user, name="Authenticator app")
+device = StaticDevice.objects.create(user=user, name="Backup codes")
+for token in {1!r}:
+    device.token_set.create(token=token)
+"""
 
 
 def shoot(page, name, device):
@@ -44,14 +54,21 @@ def enquiry_pages(page, base, device):
     shoot(page, "thanks", device)
 
 
-def admin_page(page, base, password, device):
+def admin_page(page, base, password, backup_code, device):
+    """Sign in with the password and a backup code (the second factor), then
+    the treatment form and the enquiry queue."""
     page.goto(base + "/admin/login/?next=/admin/treatments/treatment/")
     page.fill("#id_username", ADMIN_USER)
     page.fill("#id_password", password)
-    page.click("input[type=submit], button[type=submit]")
+    page.click("#login-form [type=submit]")
+    page.fill("#id_code", backup_code)
+    page.click("#code-form [type=submit]")
     page.locator("#result_list a", has_text="Dry needling").first.click()
     expect(page.locator("#treatment_form")).to_be_visible()
     shoot(page, "admin-treatment", device)
+    page.goto(base + "/admin/enquiries/enquiry/?queue=all")
+    expect(page.locator("#changelist")).to_be_visible()
+    shoot(page, "admin-enquiries", device)
 
 
 def main():
@@ -59,6 +76,8 @@ def main():
         sys.exit(f"{CHROMIUM} is missing: install it with `apt-get install chromium`")
     OUT.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(16)
+    # One backup code per width: each can be used once.
+    backup_codes = {device: f"{secrets.randbelow(10**8):08d}" for device in WIDTHS}
     strays = []
     setup = [
         [
@@ -68,7 +87,8 @@ def main():
             ADMIN_USER,
             "--email",
             "s@example.com",
-        ]
+        ],
+        ["shell", "-c", BACKUP_CODES.format(ADMIN_USER, list(backup_codes.values()))],
     ]
     with (
         running_site(
@@ -98,7 +118,7 @@ def main():
             page.goto(base + "/visit/")
             shoot(page, "visit", device)
             enquiry_pages(page, base, device)
-            admin_page(page, base, password, device)
+            admin_page(page, base, password, backup_codes[device], device)
             context.close()
         browser.close()
     if strays:
