@@ -3,11 +3,9 @@ PostgreSQL or Redis, a half-open network path) fails in seconds, with the
 timeouts the settings set, instead of holding a worker until gunicorn kills it.
 Each test talks to its own silent socket on 127.0.0.1."""
 
-import socket
-import threading
-
 import pytest
 
+from tests import helpers
 from tests.helpers import run_settings
 
 TIMING = """
@@ -25,29 +23,8 @@ print(round(time.monotonic() - started, 1))
 @pytest.fixture
 def silent_port():
     """A port that accepts connections and never sends a byte."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.2)
-    accepted, stop = [], threading.Event()
-
-    def serve():
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join(timeout=5)
-    for conn in accepted:
-        conn.close()
-    listener.close()
+    with helpers.silent_port() as port:
+        yield port
 
 
 def outcome(result):
