@@ -4,7 +4,6 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -145,25 +144,16 @@ class StatusHistoryInline(admin.StackedInline):
 
 
 def staff_who_handle_enquiries():
-    """Who an enquiry can be given to: staff allowed to change enquiries."""
-    User = get_user_model()
-    perm = Q(codename="change_enquiry", content_type__app_label="enquiries")
+    """Who an enquiry can be given to: active staff allowed to change enquiries
+    (directly, through a group, or as superusers)."""
     return (
-        User.objects.filter(is_active=True, is_staff=True)
-        .filter(
-            Q(is_superuser=True)
-            | Q(user_permissions__in=_permissions(perm))
-            | Q(groups__permissions__in=_permissions(perm))
+        get_user_model()
+        .objects.with_perm(
+            HANDLE_PERMISSION, backend="django.contrib.auth.backends.ModelBackend"
         )
-        .distinct()
+        .filter(is_staff=True)
         .order_by("first_name", "last_name", "username")
     )
-
-
-def _permissions(condition):
-    from django.contrib.auth.models import Permission
-
-    return Permission.objects.filter(condition)
 
 
 def person(user):
