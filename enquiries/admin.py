@@ -144,8 +144,8 @@ class StatusHistoryInline(admin.StackedInline):
 
 
 def staff_who_handle_enquiries():
-    """Who an enquiry can be given to: active staff allowed to change enquiries
-    (directly, through a group, or as superusers)."""
+    """Who an enquiry can be given to: staff who can sign in and may change
+    enquiries (directly, through a group, or as superusers)."""
     return (
         get_user_model()
         .objects.with_perm(
