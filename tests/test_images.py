@@ -11,6 +11,7 @@ from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 from tests.factories import TreatmentFactory
 from tests.helpers import field_errors, post_change, soup
 from treatments import images
+from treatments.models import Treatment
 from treatments.templatetags.treatment_tags import picture
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +65,19 @@ def gps_exif():
     return exif
 
 
+def draft(**kwargs):
+    """A draft: admin saves it at once (a published page's changes wait for a
+    clinical reviewer's approval, see tests/test_treatment_editor.py)."""
+    return TreatmentFactory(status=Treatment.Status.DRAFT, **kwargs)
+
+
+def publish(treatment):
+    """What a reviewer's approval of the draft's publication ends with."""
+    treatment.refresh_from_db()
+    treatment.status = Treatment.Status.PUBLISHED
+    treatment.save()
+
+
 def upload(client, treatment, data, name, content_type="image/jpeg", alt="A photo"):
     """Choose a file for the treatment's image in admin and save."""
     image = SimpleUploadedFile(name, data, content_type=content_type)
@@ -77,7 +91,7 @@ def test_a_jpeg_is_stored_without_its_gps_data(admin_client, media_root):
     data = jpeg_bytes(exif=gps_exif())
     # The upload really carries location data...
     assert Image.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
-    treatment = TreatmentFactory(slug="needling")
+    treatment = draft(slug="needling")
     response = upload(admin_client, treatment, data, "IMG_0001.JPG")
     assert response.status_code == 302
     treatment.refresh_from_db()
@@ -89,7 +103,7 @@ def test_a_jpeg_is_stored_without_its_gps_data(admin_client, media_root):
 
 
 def test_renditions_are_made_once_on_save_with_their_sizes(admin_client, media_root):
-    treatment = TreatmentFactory(slug="needling")
+    treatment = draft(slug="needling")
     upload(admin_client, treatment, jpeg_bytes(size=(1600, 1200)), "photo.jpg")
     treatment.refresh_from_db()
     renditions = treatment.image_renditions
@@ -166,7 +180,7 @@ def test_no_stored_file_keeps_comments_exif_or_xmp(
     `comment` Pillow read back out)."""
     # The upload really carries every mark...
     assert {n for n, mark in SECRETS.items() if mark in data} == marks
-    treatment = TreatmentFactory(slug="needling")
+    treatment = draft(slug="needling")
     assert upload(admin_client, treatment, data, name).status_code == 302
     # ...and none of the five stored files does.
     assert len(stored_files(media_root)) == 5
@@ -204,7 +218,7 @@ def test_a_multi_picture_jpeg_is_stored_as_a_jpeg_of_its_first_picture(
     # Pillow opens it with the JPEG plugin, but calls it MPO.
     with Image.open(io.BytesIO(data), formats=["JPEG"]) as opened:
         assert (opened.format, opened.n_frames) == ("MPO", 2)
-    treatment = TreatmentFactory(slug="needling")
+    treatment = draft(slug="needling")
     response = upload(admin_client, treatment, data, "IMG_0002.JPG")
     assert response.status_code == 302
     treatment.refresh_from_db()
@@ -237,7 +251,7 @@ def test_a_failure_after_decoding_is_refused_and_nothing_is_stored(
         raise error
 
     monkeypatch.setattr(images.ImageOps, "exif_transpose", fail)
-    treatment = TreatmentFactory()
+    treatment = draft()
     response = upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
     assert response.status_code == 200
     assert field_errors(response, "image") == [images.NOT_AN_IMAGE]
@@ -265,9 +279,9 @@ def test_a_small_image_is_never_enlarged(media_root):
 
 
 def test_the_page_emits_srcset_sizes_and_dimensions(admin_client, client, media_root):
-    treatment = TreatmentFactory(slug="needling")
+    treatment = draft(slug="needling")
     upload(admin_client, treatment, jpeg_bytes(), "photo.jpg", alt="Needles in a tray")
-    treatment.refresh_from_db()
+    publish(treatment)
     page = soup(client.get("/treatments/needling/"))
     picture = page.select_one(".page-intro picture")
     source = picture.find("source")
@@ -283,8 +297,9 @@ def test_the_page_emits_srcset_sizes_and_dimensions(admin_client, client, media_
 
 
 def test_cards_below_the_fold_load_lazily(admin_client, client, media_root, clinic):
-    treatment = TreatmentFactory(slug="needling")
+    treatment = draft(slug="needling")
     upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
+    publish(treatment)
     img = soup(client.get("/treatments/")).select_one(".treatment-card img")
     assert img["loading"] == "lazy"
     assert img["sizes"] and img["srcset"] and img["width"] and img["height"]
@@ -293,8 +308,9 @@ def test_cards_below_the_fold_load_lazily(admin_client, client, media_root, clin
 def test_pages_with_images_have_no_inline_styles_or_scripts(
     admin_client, client, media_root, clinic
 ):
-    treatment = TreatmentFactory(slug="needling")
+    treatment = draft(slug="needling")
     upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
+    publish(treatment)
     for url in ["/", "/treatments/", "/treatments/needling/"]:
         page = soup(client.get(url))
         assert page.select("picture img[src^='/media/']"), f"no image on {url}"
@@ -320,7 +336,7 @@ def test_media_refuses_paths_outside_or_missing(client, media_root, path):
 
 
 def test_media_is_served_in_local_mode(admin_client, client, media_root):
-    treatment = TreatmentFactory(slug="needling")
+    treatment = draft(slug="needling")
     upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
     treatment.refresh_from_db()
     response = client.get(treatment.image.url)
@@ -329,13 +345,17 @@ def test_media_is_served_in_local_mode(admin_client, client, media_root):
 
 
 def test_an_image_needs_alt_text(admin_client, media_root):
-    treatment = TreatmentFactory()
+    treatment = draft()
     response = upload(admin_client, treatment, jpeg_bytes(), "photo.jpg", alt=" ")
     assert response.status_code == 200
     assert field_errors(response, "image_alt") == [
         "Describe the image for people who cannot see it."
     ]
-    assert stored_files(media_root) == []
+    # Only the cleaned upload, kept for the next try (tests/test_treatment_editor.py).
+    kept = [
+        p.relative_to(media_root).parent.as_posix() for p in stored_files(media_root)
+    ]
+    assert kept == [images.KEPT_DIR]
 
 
 # Refused ------------------------------------------------------------------------
@@ -361,7 +381,7 @@ BAD_UPLOADS = {
 @pytest.mark.parametrize("case", BAD_UPLOADS)
 def test_bad_uploads_are_refused_and_nothing_is_stored(admin_client, media_root, case):
     data, name, content_type = BAD_UPLOADS[case]
-    treatment = TreatmentFactory()
+    treatment = draft()
     response = upload(admin_client, treatment, data, name, content_type)
     assert response.status_code == 200
     assert field_errors(response, "image") == [images.NOT_AN_IMAGE]
@@ -373,7 +393,7 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(admin_client, media_root,
 def test_a_decompression_bomb_is_refused(admin_client, media_root):
     data = png_header_only(20_000, 20_000)
     assert len(data) < 200  # the whole "image" is a header
-    treatment = TreatmentFactory()
+    treatment = draft()
     response = upload(admin_client, treatment, data, "bomb.png", "image/png")
     assert response.status_code == 200
     assert field_errors(response, "image") == [
@@ -392,7 +412,7 @@ def test_a_real_bomb_between_the_limits_is_refused_not_warned(media_root):
 
 
 def test_an_image_wider_than_6000_pixels_is_refused(admin_client, media_root):
-    treatment = TreatmentFactory()
+    treatment = draft()
     data = png_bytes((6_001, 10))
     response = upload(admin_client, treatment, data, "wide.png", "image/png")
     assert field_errors(response, "image") == [
@@ -402,7 +422,7 @@ def test_an_image_wider_than_6000_pixels_is_refused(admin_client, media_root):
 
 
 def test_a_file_over_5_mb_is_refused(admin_client, media_root):
-    treatment = TreatmentFactory()
+    treatment = draft()
     data = full_jpeg + b"\x00" * (5 * 1024 * 1024)
     response = upload(admin_client, treatment, data, "huge.jpg")
     assert field_errors(response, "image") == [
@@ -412,7 +432,7 @@ def test_a_file_over_5_mb_is_refused(admin_client, media_root):
 
 
 def test_clearing_the_image_drops_its_renditions(admin_client, media_root):
-    treatment = TreatmentFactory(slug="needling")
+    treatment = draft(slug="needling")
     upload(admin_client, treatment, jpeg_bytes(), "photo.jpg")
     response = post_change(admin_client, treatment, **{"image-clear": "on"})
     assert response.status_code == 302
@@ -436,7 +456,7 @@ def purge(*args):
 
 
 def test_purge_unused_images_keeps_what_pages_and_history_use(admin_client, media_root):
-    treatment = TreatmentFactory(slug="needling")
+    treatment = draft(slug="needling")
     upload(admin_client, treatment, jpeg_bytes(color="red"), "wrong.jpg")
     first = set(stored_files(media_root))
     upload(admin_client, treatment, jpeg_bytes(color="blue"), "right.jpg")

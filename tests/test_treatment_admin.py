@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clinic.models import ClinicDetails
+from clinical_review.models import Revision
 from enquiries.models import Enquiry
 from tests.factories import (
     ClinicDetailsFactory,
@@ -33,6 +34,13 @@ from tests.helpers import (
 from treatments.models import Section, Treatment
 
 pytestmark = pytest.mark.django_db
+
+
+def draft(**kwargs):
+    """A draft treatment: admin saves it at once, so a test of the form's own
+    rules sees their effect (a published page's changes wait for approval)."""
+    return TreatmentFactory(status=Treatment.Status.DRAFT, **kwargs)
+
 
 # The change form ---------------------------------------------------------------
 
@@ -85,7 +93,7 @@ def test_slug_is_prepopulated_from_the_name(admin_client):
 
 
 def test_editing_a_point_saves_it(admin_client):
-    treatment = TreatmentFactory()
+    treatment = draft()
     point = TreatmentPointFactory(treatment=treatment, section=Section.BENEFITS)
     prefix = inline_prefix(Section.BENEFITS)
     response = post_change(admin_client, treatment, **{f"{prefix}-0-text": "Changed"})
@@ -96,7 +104,7 @@ def test_editing_a_point_saves_it(admin_client):
 
 
 def test_swapping_two_points_orders_saves_without_collision(admin_client):
-    treatment = TreatmentFactory()
+    treatment = draft()
     first = TreatmentPointFactory(treatment=treatment, order=1, text="first")
     second = TreatmentPointFactory(treatment=treatment, order=2, text="second")
     prefix = inline_prefix(Section.BENEFITS)
@@ -110,7 +118,7 @@ def test_swapping_two_points_orders_saves_without_collision(admin_client):
 
 
 def test_duplicate_point_order_is_a_form_error_not_a_500(admin_client):
-    treatment = TreatmentFactory()
+    treatment = draft()
     TreatmentPointFactory(treatment=treatment, order=1)
     TreatmentPointFactory(treatment=treatment, order=2)
     prefix = inline_prefix(Section.BENEFITS)
@@ -121,7 +129,7 @@ def test_duplicate_point_order_is_a_form_error_not_a_500(admin_client):
 
 
 def test_a_new_point_without_an_order_goes_last_in_its_section(admin_client):
-    treatment = TreatmentFactory()
+    treatment = draft()
     TreatmentPointFactory(treatment=treatment, section=Section.PROCEDURE, order=4)
     # The same order in another section is no collision.
     TreatmentPointFactory(treatment=treatment, section=Section.BENEFITS, order=5)
@@ -142,7 +150,7 @@ def test_a_new_point_without_an_order_goes_last_in_its_section(admin_client):
 
 
 def test_deleting_a_point_frees_its_order_for_another(admin_client):
-    treatment = TreatmentFactory()
+    treatment = draft()
     TreatmentPointFactory(treatment=treatment, order=1, text="old")
     TreatmentPointFactory(treatment=treatment, order=2, text="moves up")
     prefix = inline_prefix(Section.BENEFITS)
@@ -157,7 +165,7 @@ def test_deleting_a_point_frees_its_order_for_another(admin_client):
 
 def test_duplicate_slug_is_a_form_error_not_a_500(admin_client):
     TreatmentFactory(slug="dry-needling", name="Dry needling")
-    other = TreatmentFactory(slug="acupuncture")
+    other = draft(slug="acupuncture")
     response = post_change(admin_client, other, slug="dry-needling")
     assert response.status_code == 200
     assert field_errors(response, "slug") == [
@@ -168,14 +176,14 @@ def test_duplicate_slug_is_a_form_error_not_a_500(admin_client):
 
 
 def test_malformed_slug_is_refused(admin_client):
-    treatment = TreatmentFactory()
+    treatment = draft()
     response = post_change(admin_client, treatment, slug="Dry needling!")
     assert response.status_code == 200
     assert field_errors(response, "slug")
 
 
 def test_summary_longer_than_a_meta_description_is_refused(admin_client):
-    treatment = TreatmentFactory()
+    treatment = draft()
     response = post_change(admin_client, treatment, summary="x" * 161)
     assert response.status_code == 200
     assert field_errors(response, "summary") == [
@@ -232,8 +240,8 @@ def test_review_filter_buckets(admin_client, bucket, expected):
     assert names == sorted(expected)
 
 
-def test_publish_action_saves_each_treatment(admin_client):
-    drafts = [TreatmentFactory(status=Treatment.Status.DRAFT) for _ in range(2)]
+def test_publish_action_sends_each_draft_for_approval(admin_client):
+    drafts = [draft() for _ in range(2)]
     saved = []
 
     def record(sender, instance, **kwargs):
@@ -248,8 +256,12 @@ def test_publish_action_saves_each_treatment(admin_client):
     finally:
         post_save.disconnect(record, sender=Treatment)
     assert response.status_code == 302
-    assert sorted(saved) == sorted(t.pk for t in drafts)
-    assert set(Treatment.objects.values_list("status", flat=True)) == {"published"}
+    # Nothing is published until a clinical reviewer approves it.
+    assert saved == []
+    assert set(Treatment.objects.values_list("status", flat=True)) == {"draft"}
+    for treatment in drafts:
+        (revision,) = Revision.objects.pending().filter(treatment=treatment)
+        assert revision.document["fields"]["status"] == "published"
 
 
 def test_unpublish_action_hides_treatments(admin_client, client):
@@ -263,12 +275,16 @@ def test_unpublish_action_hides_treatments(admin_client, client):
     assert client.get("/treatments/massage/").status_code == 404
 
 
-def test_publishing_from_the_form(admin_client, client):
-    treatment = TreatmentFactory(slug="massage", status=Treatment.Status.DRAFT)
+def test_publishing_from_the_form_waits_for_approval(admin_client, client):
+    treatment = draft(slug="massage")
     assert client.get("/treatments/massage/").status_code == 404
     response = post_change(admin_client, treatment, status="published")
     assert response.status_code == 302
-    assert client.get("/treatments/massage/").status_code == 200
+    assert client.get("/treatments/massage/").status_code == 404
+    treatment.refresh_from_db()
+    assert treatment.status == Treatment.Status.DRAFT
+    (revision,) = Revision.objects.pending().filter(treatment=treatment)
+    assert revision.document["fields"]["status"] == "published"
 
 
 def test_view_on_site_opens_a_draft_for_staff(admin_client):
@@ -381,47 +397,42 @@ def test_staff_without_clinic_permissions_cannot_add_clinic_details(client):
 # Rules with plain-words errors on their fields ------------------------------------
 
 
-def test_next_review_before_last_review_is_an_error_on_its_field(admin_client):
-    treatment = TreatmentFactory(last_reviewed=None, next_review_due=None)
+def test_review_dates_cannot_be_typed_in(admin_client):
+    """Only a clinical reviewer's approval sets them (clinical_review.services):
+    the form shows them read-only, and posted values are ignored."""
+    treatment = draft(last_reviewed=None, next_review_due=None)
+    page = soup(admin_client.get(admin_change_url(treatment)))
+    for name in ["last_reviewed", "next_review_due", "reviewed_by"]:
+        assert page.select_one(f".field-{name} .readonly") is not None
+        assert page.select(f"[name={name}]") == []
     response = post_change(
         admin_client,
         treatment,
         last_reviewed="2026-05-01",
-        next_review_due="2026-04-01",
-    )
-    assert response.status_code == 200
-    assert field_errors(response, "next_review_due") == [
-        "Next review due must be on or after the last review date."
-    ]
-    assert "treatment_review_due_after_reviewed" not in response.content.decode()
-    assert "Constraint" not in response.content.decode()
-    treatment.refresh_from_db()
-    assert treatment.last_reviewed is None
-    # The same day is allowed.
-    response = post_change(
-        admin_client,
-        treatment,
-        last_reviewed="2026-05-01",
-        next_review_due="2026-05-01",
+        next_review_due="2027-05-01",
+        reviewed_by="Anyone",
     )
     assert response.status_code == 302
+    treatment.refresh_from_db()
+    assert (treatment.last_reviewed, treatment.next_review_due) == (None, None)
+    assert treatment.reviewed_by == ""
 
 
 def test_a_treatment_is_not_offered_as_related_to_itself(admin_client):
     treatment = TreatmentFactory(name="Dry needling")
     other = TreatmentFactory(name="Acupuncture")
     page = soup(admin_client.get(admin_change_url(treatment)))
-    offered = [o["value"] for o in page.select("select[name=related] option")]
+    offered = [o["value"] for o in page.select("input[name=related]")]
     assert str(other.pk) in offered
     assert str(treatment.pk) not in offered
     # A new treatment is offered every existing one.
     page = soup(admin_client.get(f"{TREATMENT_CHANGELIST}add/"))
-    offered = [o["value"] for o in page.select("select[name=related] option")]
+    offered = [o["value"] for o in page.select("input[name=related]")]
     assert sorted(offered) == sorted([str(treatment.pk), str(other.pk)])
 
 
 def test_relating_a_treatment_to_itself_is_refused(admin_client):
-    treatment = TreatmentFactory(name="Dry needling")
+    treatment = draft(name="Dry needling")
     other = TreatmentFactory(name="Acupuncture")
     response = post_change(
         admin_client, treatment, related=[str(treatment.pk), str(other.pk)]
@@ -444,7 +455,7 @@ NAME_TAKEN = (
 @pytest.mark.parametrize("name", ["DRY NEEDLING", "dry Needling", "Dry needling"])
 def test_a_name_differing_only_in_capitals_is_a_form_error(admin_client, name):
     TreatmentFactory(name="Dry needling", slug="dry-needling")
-    other = TreatmentFactory(name="Acupuncture", slug="acupuncture")
+    other = draft(name="Acupuncture", slug="acupuncture")
     response = post_change(admin_client, other, name=name)
     assert response.status_code == 200
     assert field_errors(response, "name") == [NAME_TAKEN]
@@ -469,31 +480,36 @@ def test_adding_a_name_differing_only_in_capitals_is_a_form_error(admin_client):
 
 
 def test_changing_the_capitals_of_its_own_name_is_fine(admin_client):
-    treatment = TreatmentFactory(name="Dry needling", slug="dry-needling")
+    treatment = draft(name="Dry needling", slug="dry-needling")
     assert post_change(admin_client, treatment, name="Dry Needling").status_code == 302
     treatment.refresh_from_db()
     assert treatment.name == "Dry Needling"
 
 
-def test_a_content_editor_changes_a_bullet_and_publishes(client):
-    """The flow a content editor follows (README, "Editing content in admin")."""
-    client.force_login(StaffFactory(groups=["Content editors"]))
-    treatment = TreatmentFactory(slug="massage", status=Treatment.Status.DRAFT)
+def test_a_content_editors_change_to_a_live_bullet_waits_for_approval(client):
+    """The flow a content editor follows (README, "Editing content in admin"):
+    the public page keeps the approved wording until a reviewer approves."""
+    editor = StaffFactory(groups=["Content editors"])
+    client.force_login(editor)
+    treatment = TreatmentFactory(slug="massage")
     point = TreatmentPointFactory(treatment=treatment, text="Old wording")
     assert client.get(TREATMENT_CHANGELIST).status_code == 200
 
     response = post_change(
         client,
         treatment,
-        status="published",
         **{f"{inline_prefix(point.section)}-0-text": "New wording"},
     )
     assert response.status_code == 302
     point.refresh_from_db()
-    assert point.text == "New wording"
+    assert point.text == "Old wording"
     page = Client().get("/treatments/massage/")
     assert page.status_code == 200
-    assert "New wording" in page.content.decode()
+    assert "Old wording" in page.content.decode()
+    assert "New wording" not in page.content.decode()
+    (revision,) = Revision.objects.pending().filter(treatment=treatment)
+    assert revision.created_by == editor
+    assert "New wording" in json.dumps(revision.document)
 
 
 @pytest.mark.parametrize(

@@ -1,20 +1,20 @@
 from datetime import timedelta
 
-import reversion
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.forms.formsets import DELETION_FIELD_NAME
-from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
-from reversion.admin import VersionAdmin
-from reversion.models import Version
+from django.utils.html import format_html
+from django.utils.text import capfirst
 
 from clinic_site.admin_actions import CheckedSelectionMixin
+from clinic_site.site_url import absolute_url
+from clinical_review.admin import SignOffAdminMixin
 
 from . import images
 from .models import (
@@ -92,10 +92,15 @@ class TreatmentPointFormSet(forms.BaseInlineFormSet):
         return super().save(commit)
 
 
+# Rows whose every input is labelled, without Django's "original" column.
+LABELLED_ROWS = "admin/treatments/edit_inline/tabular.html"
+
+
 class TreatmentPointInline(admin.TabularInline):
     """One inline per section, in page order (see `section_inlines()`)."""
 
     model = TreatmentPoint
+    template = LABELLED_ROWS
     form = TreatmentPointForm
     formset = TreatmentPointFormSet
     extra = 0
@@ -152,6 +157,7 @@ class SourceInline(admin.TabularInline):
     """The numbered sources under “What the evidence says”."""
 
     model = TreatmentSource
+    template = LABELLED_ROWS
     extra = 0
     fields = ["order", "title", "publisher", "year", "url"]
     # A link typed without a scheme is read as https://.
@@ -188,9 +194,20 @@ TREATMENT_FIELDSETS = [
     ("Publishing", {"fields": ["status", "display_order"]}),
     (
         "Clinical review",
-        {"fields": ["last_reviewed", "next_review_due", "reviewed_by"]},
+        {
+            "description": "Set when a clinical reviewer approves the page "
+            "(Clinical sign-off); nobody types these dates.",
+            "fields": [
+                "review_interval_months",
+                "last_reviewed",
+                "next_review_due",
+                "reviewed_by",
+            ],
+        },
     ),
 ]
+# Shown on the form, written only by an approval (clinical_review.services).
+REVIEW_FIELDS = ["last_reviewed", "next_review_due", "reviewed_by"]
 
 
 class RelatedTreatmentsField(forms.ModelMultipleChoiceField):
@@ -213,7 +230,10 @@ class TreatmentAdminForm(forms.ModelForm):
     class Meta:
         model = Treatment
         fields = [
-            name for _, options in TREATMENT_FIELDSETS for name in options["fields"]
+            name
+            for _, options in TREATMENT_FIELDSETS
+            for name in options["fields"]
+            if name not in REVIEW_FIELDS
         ]
         # The upload is checked by content in clean_image(), with clear
         # messages, not by Django's generic "upload a valid image".
@@ -221,10 +241,19 @@ class TreatmentAdminForm(forms.ModelForm):
         widgets = {
             "image": forms.ClearableFileInput(
                 attrs={"accept": "image/jpeg,image/png,image/webp"}
-            )
+            ),
+            # A list of boxes to tick: every one labelled, and no script
+            # (filter_horizontal's widget breaks ARIA rules).
+            "related": forms.CheckboxSelectMultiple,
         }
 
+    # The image chosen on an earlier try of this form, kept while another
+    # field's error was corrected (images.keep_upload; a signed token). The
+    # change form template renders it.
+    kept_image = forms.CharField(required=False, widget=forms.HiddenInput)
+
     processed_image = None
+    kept_image_token = ""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -232,14 +261,44 @@ class TreatmentAdminForm(forms.ModelForm):
         if related is not None and self.instance.pk is not None:
             related.own_pk = self.instance.pk
             related.queryset = related.queryset.exclude(pk=self.instance.pk)
+        slug = self.fields.get("slug")
+        if slug is not None:
+            slug.help_text = slug_help_text(self.instance.slug)
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")
+        stem = images.new_stem(self.cleaned_data.get("slug") or "treatment")
         if isinstance(upload, UploadedFile):
-            stem = images.new_stem(self.cleaned_data.get("slug") or "treatment")
             self.processed_image = images.process_upload(upload, stem)
+            token = images.keep_upload(self.processed_image, upload.name)
+            self._keep(token, upload.name)
+            return self.processed_image.original
+        token = self.data.get(self.add_prefix("kept_image"), "")
+        if token and upload is not False:  # False: "Clear" is ticked
+            kept = images.kept_upload(token, stem)
+            if kept is None:
+                raise ValidationError(
+                    "The image you chose before could not be kept. Choose it again.",
+                    code="kept_image_lost",
+                )
+            self.processed_image, filename = kept
+            self._keep(token, filename)
             return self.processed_image.original
         return upload
+
+    def _keep(self, token, filename):
+        """Send the kept image's token back with the form, should another field
+        have an error, and say so under the image field."""
+        self.kept_image_token = token
+        self.data = self.data.copy()
+        self.data[self.add_prefix("kept_image")] = token
+        help_text = format_html(
+            "Your chosen image “{}” is kept: it is saved with the page when you "
+            "save again. Choose another file to replace it.",
+            filename,
+        )
+        # The bound field (made before cleaning) is what the form shows.
+        self.fields["image"].help_text = self["image"].help_text = help_text
 
     def clean(self):
         cleaned = super().clean()
@@ -249,6 +308,67 @@ class TreatmentAdminForm(forms.ModelForm):
                 "Describe the image for people who cannot see it.",
             )
         return cleaned
+
+
+def slug_help_text(slug):
+    """The page's real address, with the slug in it."""
+    prefix = absolute_url(reverse("treatments:detail", kwargs={"slug": "SLUG"}))
+    before, _, after = prefix.partition("SLUG")
+    if slug:
+        return format_html(
+            "The web address of the page: {}<strong>{}</strong>{}. Changing it "
+            "changes the address.",
+            before,
+            slug,
+            after,
+        )
+    return format_html(
+        "The web address of the page: {}<strong>slug</strong>{}. Lower-case "
+        "letters, numbers and hyphens.",
+        before,
+        after,
+    )
+
+
+def error_summary(adminform, inline_admin_formsets):
+    """(message, id of the input to link to, or "") for every error on the
+    change form: the fields in the order the form shows them, then each
+    inline's rows (GOV.UK error summary)."""
+    items = []
+    form = adminform.form
+    for error in form.non_field_errors():
+        items.append((error, ""))
+    for fieldset in adminform:
+        for line in fieldset:
+            for field in line:
+                if field.is_readonly:
+                    continue
+                name = field.field.name
+                if name in form.errors:
+                    items.extend(_field_errors(form[name]))
+    for inline in inline_admin_formsets:
+        formset = inline.formset
+        opts = inline.opts
+        group = f"{formset.prefix}-group"
+        for error in formset.non_form_errors():
+            items.append((f"{opts.verbose_name_plural}: {error}", group))
+        for number, row in enumerate(formset.forms, start=1):
+            label = f"{opts.verbose_name} {number}"
+            for error in row.non_field_errors():
+                items.append((f"{label}: {error}", f"{formset.prefix}-{number - 1}"))
+            for name in row.fields:
+                if name in row.errors:
+                    items.extend(_field_errors(row[name], label))
+    return [(capfirst(message), target) for message, target in items]
+
+
+def _field_errors(bound, row_label=""):
+    target = bound.auto_id
+    if bound.field.widget.use_fieldset:
+        target = f"{target}_0"
+    label = capfirst(bound.label)
+    prefix = f"{row_label}, {label.lower()}" if row_label else label
+    return [(f"{prefix}: {error}", target) for error in bound.errors]
 
 
 class ReviewDueFilter(admin.SimpleListFilter):
@@ -278,7 +398,7 @@ class ReviewDueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Treatment)
-class TreatmentAdmin(CheckedSelectionMixin, VersionAdmin):
+class TreatmentAdmin(SignOffAdminMixin, CheckedSelectionMixin, admin.ModelAdmin):
     form = TreatmentAdminForm
     list_display = [
         "name",
@@ -290,10 +410,17 @@ class TreatmentAdmin(CheckedSelectionMixin, VersionAdmin):
     list_filter = ["status", ReviewDueFilter]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["related"]
     inlines = [*section_inlines(), QuestionInline, SourceInline]
     actions = ["publish", "unpublish"]
     fieldsets = TREATMENT_FIELDSETS
+    readonly_fields = REVIEW_FIELDS
+
+    def render_change_form(self, request, context, add=False, change=False, **kwargs):
+        if context.get("errors"):
+            context["error_summary"] = error_summary(
+                context["adminform"], context["inline_admin_formsets"]
+            )
+        return super().render_change_form(request, context, add, change, **kwargs)
 
     def save_model(self, request, obj, form, change):
         processed = form.processed_image
@@ -302,33 +429,9 @@ class TreatmentAdmin(CheckedSelectionMixin, VersionAdmin):
         elif not obj.image:
             obj.image_renditions = {}
         super().save_model(request, obj, form, change)
-
-    def revision_view(self, request, object_id, version_id, extra_context=None):
-        # Restoring a version from before a reordering saves each point with
-        # its old order while another point may still hold it (the unique
-        # constraint stops that, and on GET reversion mutes signals). So this
-        # treatment's points first move above ORDER_MAX, in one transaction
-        # with the restore, kept only if the restore put every point back.
-        # Nothing moves before the version and the permission are checked.
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        version = get_object_or_404(
-            Version.objects.get_for_model(Treatment),
-            pk=version_id,
-            object_id=unquote(object_id),
-        )
-        points = TreatmentPoint.objects.filter(treatment_id=version.object_id)
-        with transaction.atomic():
-            for offset, point in enumerate(points.order_by("pk"), start=1):
-                point.order = TreatmentPoint.ORDER_MAX + offset
-                point.save(update_fields=["order"])
-            response = super().revision_view(
-                request, object_id, version_id, extra_context
-            )
-            moved_only = points.filter(order__gt=TreatmentPoint.ORDER_MAX).exists()
-            if request.method != "POST" or moved_only:
-                transaction.set_rollback(True)
-        return response
+        if form.kept_image_token:
+            # The image is stored under its own name now.
+            images.discard_kept_upload(form.kept_image_token)
 
     def delete_queryset(self, request, queryset):
         # "Delete selected" goes through each treatment's delete(), like the
@@ -336,34 +439,31 @@ class TreatmentAdmin(CheckedSelectionMixin, VersionAdmin):
         for treatment in queryset:
             treatment.delete()
 
-    @admin.action(description="Publish selected treatments", permissions=["change"])
+    @admin.action(
+        description="Send selected drafts for approval to publish",
+        permissions=["change"],
+    )
     def publish(self, request, queryset):
-        self._set_status(request, queryset, Treatment.Status.PUBLISHED, "published")
+        self.submit_for_publishing(request, queryset)
 
     @admin.action(
         description="Make selected treatments drafts (hide them)",
         permissions=["change"],
     )
     def unpublish(self, request, queryset):
-        self._set_status(request, queryset, Treatment.Status.DRAFT, "draft")
-
-    def _set_status(self, request, queryset, status, label):
-        # One by one through save(), never queryset.update(): post_save signals
-        # (cache invalidation, history) must see every change.
+        # Hiding a page shows patients nothing new: no approval needed. One by
+        # one through save(), never queryset.update(): post_save signals (page
+        # cache) must see every change.
         changed = 0
-        with reversion.create_revision():
-            reversion.set_user(request.user)
-            reversion.set_comment(f"Marked {label} from the list.")
-            for treatment in queryset:
-                if treatment.status == status:
-                    continue
-                treatment.status = status
-                treatment.save(update_fields=["status", "updated_at"])
-                self.log_change(request, treatment, f"Marked {label}.")
-                changed += 1
+        for treatment in queryset:
+            if treatment.status == Treatment.Status.DRAFT:
+                continue
+            treatment.status = Treatment.Status.DRAFT
+            treatment.save(update_fields=["status", "updated_at"])
+            self.log_change(request, treatment, "Marked draft.")
+            changed += 1
         self.message_user(
             request,
-            f"{changed} {'treatment' if changed == 1 else 'treatments'} "
-            f"marked {label}.",
+            f"{changed} {'treatment' if changed == 1 else 'treatments'} marked draft.",
             messages.SUCCESS,
         )

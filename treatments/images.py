@@ -13,11 +13,13 @@ WebP within the size limits; the file's name and declared type are ignored.
 """
 
 import io
+import re
 import secrets
 import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -32,6 +34,12 @@ FORMAT_ALIASES = {"MPO": "JPEG"}
 # Where originals (Treatment.image's upload_to) and renditions are stored.
 ORIGINALS_DIR = "treatments"
 RENDITIONS_DIR = "treatments/renditions"
+# A checked upload kept while the form it came with is corrected
+# (keep_upload()): a random name in this folder, and nothing else.
+KEPT_DIR = "treatments/kept"
+KEPT_NAME = re.compile(r"treatments/kept/[0-9a-f]{32}\.(?:jpg|png|webp)")
+KEPT_SALT = "treatments.images.kept-upload"
+KEPT_MAX_AGE = 24 * 60 * 60  # seconds
 
 # Pillow refuses images over twice this many pixels outright
 # (DecompressionBombError) and warns above it; both are refused here.
@@ -240,6 +248,60 @@ def store_renditions(
         else:
             stored["webp"].append(entry)
     return stored
+
+
+def keep_upload(processed: ProcessedImage, filename: str) -> str:
+    """Store a checked upload's cleaned original while its form is corrected.
+
+    A browser cannot fill a file input in again, so a form sent back with an
+    error elsewhere would lose the chosen image. Returns a signed token for a
+    hidden field naming the stored file; `kept_upload()` reads it back.
+    """
+    ext = processed.original.name.rsplit(".", 1)[-1]
+    data = processed.original.read()
+    processed.original.seek(0)
+    name = default_storage.save(
+        f"{KEPT_DIR}/{secrets.token_hex(16)}.{ext}", ContentFile(data)
+    )
+    return signing.dumps({"name": name, "filename": filename[:200]}, salt=KEPT_SALT)
+
+
+def kept_upload(token: str, stem: str):
+    """(ProcessedImage, the file name the editor chose) for a token from
+    `keep_upload()`, or None when the token is not one the site signed, is
+    over a day old, names anything but a kept upload, or its file is gone.
+
+    The kept file is checked again as a new upload is; its renditions are made
+    again and its bytes (already cleaned) are used as they are.
+    """
+    try:
+        kept = signing.loads(token, salt=KEPT_SALT, max_age=KEPT_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    name = kept.get("name") if isinstance(kept, dict) else None
+    if not isinstance(name, str) or not KEPT_NAME.fullmatch(name):
+        return None
+    if not default_storage.exists(name):
+        return None
+    with default_storage.open(name) as stored:
+        data = stored.read()
+    try:
+        processed = process_upload(ContentFile(data, name=name), stem)
+    except ValidationError:
+        return None
+    ext = name.rsplit(".", 1)[-1]
+    processed.original = ContentFile(data, name=f"{stem}.{ext}")
+    return processed, str(kept.get("filename", ""))
+
+
+def discard_kept_upload(token: str) -> None:
+    """Delete the file a valid `keep_upload()` token names (once it is saved)."""
+    try:
+        name = signing.loads(token, salt=KEPT_SALT).get("name", "")
+    except (signing.BadSignature, AttributeError):
+        return
+    if isinstance(name, str) and KEPT_NAME.fullmatch(name):
+        default_storage.delete(name)
 
 
 def names_in_use(image, renditions):
