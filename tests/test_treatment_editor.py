@@ -118,6 +118,24 @@ def test_order_help_is_shown_in_its_column_heading(page_with_rows):
     assert heading.select("img") == []
 
 
+def test_each_question_is_a_group_named_by_its_legend(admin_client):
+    treatment = draft()
+    treatment.questions.create(order=1, question="Does it hurt?", answer="A little.")
+    treatment.questions.create(order=2, question="How long?", answer="30 minutes.")
+    page = soup(admin_client.get(admin_change_url(treatment)))
+    groups = page.select("#questions-group .inline-related fieldset.row-group")
+    legends = [g.find("legend").get_text(strip=True) for g in groups]
+    assert legends == ["Question 1", "Question 2", "New question #3"]
+    second = groups[1]
+    for name in ["order", "question", "answer"]:
+        control = second.select_one(f"[name=questions-1-{name}]")
+        assert page.select_one(f"label[for={control['id']}]") is not None
+    delete = page.select_one("label[for=id_questions-1-DELETE]")
+    assert delete.text == "Delete question 2"
+    # The question's text is in its box, not repeated in the heading.
+    assert "Does it hurt?" not in groups[0].find("legend").text
+
+
 # Error summary -------------------------------------------------------------------
 
 

@@ -146,6 +146,10 @@ class QuestionInline(admin.StackedInline):
     """“Questions patients ask”: each question a heading on the page."""
 
     model = TreatmentQuestion
+    # Each question's inputs one labelled group (a fieldset and its legend).
+    template = "admin/treatments/edit_inline/stacked.html"
+    verbose_name = "question"
+    verbose_name_plural = "Questions patients ask"
     extra = 0
     fields = ["order", "question", "answer"]
     formfield_overrides = {

@@ -82,6 +82,12 @@ def open_admin_page(page, site, name):
 
     sign_in_as_content_editor(page, site)
     dry_needling = Treatment.objects.get(slug="dry-needling")
+    # The shipped page has no questions or sources: one of each, so their
+    # rows are checked too.
+    dry_needling.questions.create(
+        order=1, question="Does it hurt?", answer="You may feel a brief ache."
+    )
+    dry_needling.sources.create(order=1, title="A trial", publisher="A journal")
     change = f"{TREATMENT_CHANGELIST}{dry_needling.pk}/change/"
     path = {
         "admin-treatment-change": change,
@@ -172,4 +178,48 @@ def test_the_focus_ring_shows_in_admin(editor_page, site):
         " return [s.outlineStyle, s.outlineWidth, s.boxShadow]; }"
     )
     assert ring[0] == "solid" and ring[1] == "3px", ring
-    assert "6px" in ring[2], ring
+    # The yellow ring has a dark edge: it shows on light and dark backgrounds.
+    assert "rgb(11, 12, 13)" in ring[2] or "rgb(11, 12, 12)" in ring[2], ring
+
+
+def test_the_filter_links_are_big_enough_to_tap(editor_page, site):
+    """WCAG 2.2 target size (2.5.8): 24 px high at least."""
+    page = editor_page
+    open_admin_page(page, site, "admin-treatments")
+    heights = page.locator("#changelist-filter li a").evaluate_all(
+        "links => links.map(a => a.getBoundingClientRect().height)"
+    )
+    assert len(heights) >= 6
+    assert min(heights) >= 24, heights
+
+
+def test_the_chosen_image_is_saved_after_correcting_another_field(
+    editor_page, site, tmp_path, settings
+):
+    """The browser does not send the file again: the kept copy is saved."""
+    from PIL import Image
+
+    from treatments.models import Treatment
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    photo = tmp_path / "tray.jpg"
+    Image.new("RGB", (640, 480), "teal").save(photo, "JPEG")
+    page = editor_page
+    open_admin_page(page, site, "admin-treatment-add")
+    page.fill("#id_summary", "A summary")
+    page.set_input_files("#id_image", str(photo))
+    page.fill("#id_image_alt", "Needles in a tray")
+    submit(page, "input[name=_continue]")
+    page.wait_for_selector(".error-summary")
+    assert "“tray.jpg” is kept" in page.locator(".field-image").inner_text()
+    page.fill("#id_name", "Cupping")
+    page.fill("#id_overview", "What it is.")
+    page.fill("#id_how_it_works", "How it works.")
+    response = submit(page, "input[name=_save]")
+    assert response.status == 200
+    assert page.locator(".error-summary").count() == 0, page.locator(
+        ".error-summary"
+    ).inner_text()
+    treatment = Treatment.objects.get(name="Cupping")
+    assert treatment.image.name.startswith(f"treatments/{treatment.slug}-")
+    assert treatment.image_renditions["jpeg"]["width"] == 640
