@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "treatments",
     "practitioners",
     "conditions",
+    "clinical_review",
     "search",
     "enquiries",
     "audit",
@@ -228,6 +229,12 @@ CACHES["default"].setdefault("KEY_PREFIX", "clinic")
 # Public pages (home, list, treatment pages, privacy) are kept in the
 # cache above for this long, and cleared at once whenever staff change content
 # (clinic_site/pagecache). 0 turns the page cache off.
+# Clinical sign-off (clinical_review): a reviewer may not approve their own
+# change. A one-person clinic turns this off (docs/clinical-review.md).
+CLINICAL_REVIEW_FOUR_EYES = env.bool("DJANGO_CLINICAL_REVIEW_FOUR_EYES", default=True)
+# Reminders (send_review_reminders) name pages due within this many days.
+CLINICAL_REVIEW_DUE_SOON_DAYS = 30
+
 PUBLIC_PAGE_CACHE_SECONDS = env.int("DJANGO_PUBLIC_PAGE_CACHE_SECONDS", default=3600)
 # Saving or deleting any of these (or changing their many-to-many fields)
 # clears the cached public pages.

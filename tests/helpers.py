@@ -579,3 +579,17 @@ def open_sign_in_page(page, site, name):
         page.wait_for_selector(".backup-code")
     assert response.status == 200, (name, response.status)
     return response.text()
+
+
+def approve_waiting(treatment):
+    """Approve the change waiting on `treatment` as a clinical reviewer made
+    for the purpose (clinical_review's rules, no shortcut)."""
+    from clinical_review import services
+    from clinical_review.models import ReviewerProfile
+    from tests.factories import StaffFactory
+
+    reviewer = StaffFactory(groups=["Clinical reviewers"])
+    ReviewerProfile.objects.create(
+        user=reviewer, display_name="Dr R. Example", role="General practitioner"
+    )
+    return services.approve(treatment.revisions.get(status="pending"), reviewer)

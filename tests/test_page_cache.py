@@ -17,6 +17,7 @@ from tests.helpers import (
     CLOSED_PORT_REDIS,
     TREATMENT_CHANGELIST,
     BrowserClient,
+    approve_waiting,
     inline_prefix,
     post_change,
     soup,
@@ -342,6 +343,8 @@ def test_admin_edits_and_actions_reach_cached_pages_at_once(admin_client, treatm
     prefix = inline_prefix(point.section)
     changes = {f"{prefix}-0-text": "New benefit"}
     assert post_change(admin_client, treatment, **changes).status_code == 302
+    assert "Old benefit" in visitor.get("/treatments/cached/").text  # not approved
+    approve_waiting(treatment)
     page = visitor.get("/treatments/cached/").text
     assert "New benefit" in page
     assert "Old benefit" not in page

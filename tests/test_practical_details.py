@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.factories import TreatmentFactory, TreatmentPointFactory
-from tests.helpers import field_errors, post_change, soup
+from tests.helpers import approve_waiting, field_errors, post_change, soup
 from treatments.models import Section, TreatmentQuestion, TreatmentSource
 
 pytestmark = pytest.mark.django_db
@@ -189,6 +189,7 @@ def test_hostile_text_in_the_new_fields_is_shown_escaped(admin_client, client):
         },
     )
     assert response.status_code == 302
+    approve_waiting(treatment)
     page = client.get("/treatments/hostile/")
     assert b"<img src=x" not in page.content
     assert page.content.decode().count("&lt;img src=x") >= 8

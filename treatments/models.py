@@ -200,13 +200,25 @@ class Treatment(models.Model):
     display_order = models.PositiveSmallIntegerField(
         default=0, help_text="Lower numbers are listed first."
     )
+    # Clinical review: set when a clinical reviewer approves the page
+    # (clinical_review), never typed.
     last_reviewed = models.DateField(
-        null=True, blank=True, help_text="When a clinician last checked this page."
+        null=True, blank=True, help_text="When a clinician last approved this page."
     )
     next_review_due = models.DateField(null=True, blank=True)
     reviewed_by = models.CharField(
-        max_length=100, blank=True, help_text="Name and role of the reviewer."
+        max_length=260, blank=True, help_text="Name and role of the reviewer."
     )
+    review_interval_months = models.PositiveSmallIntegerField(
+        "review every (months)",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(36)],
+        help_text="When a reviewer approves the page, the next review is due "
+        "this many months later.",
+    )
+    # The latest public "what changed" note, and the day it was approved.
+    change_note = models.CharField(max_length=300, blank=True)
+    changed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

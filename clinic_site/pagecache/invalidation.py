@@ -7,6 +7,7 @@ purged from the nginx caches in front (purge.py), once per transaction
 however many rows it saved.
 """
 
+import contextlib
 import functools
 import threading
 
@@ -29,9 +30,22 @@ class _Pending(threading.local):
 
     def __init__(self):
         self.paths = {}
+        self.paused = False
 
 
 _pending = _Pending()
+
+
+@contextlib.contextmanager
+def paused():
+    """No clearing while content is written in a transaction that is rolled
+    back (a staff preview of a pending revision): the public pages did not
+    change."""
+    _pending.paused = True
+    try:
+        yield
+    finally:
+        _pending.paused = False
 
 
 def _page_path(instance):
@@ -61,6 +75,8 @@ def _wait_for_commit(using, path=None):
 
 
 def content_changed(sender, instance=None, using=None, **kwargs):
+    if _pending.paused:
+        return
     # Now, and again once the transaction commits: a page rendered from the
     # old rows in between is cached under the first version and dropped by
     # the second.
@@ -72,7 +88,12 @@ def content_changed(sender, instance=None, using=None, **kwargs):
 
 def page_moving(sender, instance, using=None, raw=False, **kwargs):
     """A page whose address changes (a new slug) is purged at its old one."""
-    if raw or instance.pk is None or not settings.PAGE_CACHE_PURGE_URLS:
+    if (
+        raw
+        or instance.pk is None
+        or not settings.PAGE_CACHE_PURGE_URLS
+        or _pending.paused
+    ):
         return
     old = sender._default_manager.using(using).filter(pk=instance.pk).first()
     old_path = _page_path(old) if old is not None else None

@@ -42,10 +42,13 @@ def revoke(apps, schema_editor):
         return
     for app_label, models in GRANTS.items():
         codenames = [f"{a}_{m}" for m, actions in models.items() for a in actions]
+        # By id: once later apps' migrations are unapplied, the historical
+        # Permission model here and the one behind group.permissions can be
+        # two classes, and remove() refuses the other's instances.
         group.permissions.remove(
             *Permission.objects.filter(
                 content_type__app_label=app_label, codename__in=codenames
-            )
+            ).values_list("pk", flat=True)
         )
 
 

@@ -2,6 +2,7 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from reversion.models import Version
 
+from clinical_review.models import Revision
 from treatments import images
 from treatments.models import Treatment
 
@@ -14,9 +15,24 @@ def names_in_use():
     return used
 
 
-def names_in_history():
-    """Originals and renditions earlier versions of treatments show."""
+def _names_in_revisions(revisions):
     used = set()
+    for doc in revisions.values_list("document", flat=True).iterator():
+        fields = doc.get("fields", {})
+        used |= images.names_in_use(fields.get("image"), fields.get("image_renditions"))
+    return used
+
+
+def names_waiting():
+    """Originals and renditions of changes waiting for approval (or sent back
+    to their editor): never deleted, they are what the page is about to show."""
+    return _names_in_revisions(Revision.objects.open())
+
+
+def names_in_history():
+    """Originals and renditions earlier versions of treatments show: their
+    clinical sign-off revisions, and django-reversion versions from before."""
+    used = _names_in_revisions(Revision.objects.all())
     for version in Version.objects.get_for_model(Treatment).iterator():
         fields = version.field_dict
         used |= images.names_in_use(fields.get("image"), fields.get("image_renditions"))
@@ -43,7 +59,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, ignore_history, dry_run, **options):
-        unused = images.stored_names() - names_in_use()
+        unused = images.stored_names() - names_in_use() - names_waiting()
         if not ignore_history:
             unused -= names_in_history()
         for name in sorted(unused):

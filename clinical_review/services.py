@@ -1,0 +1,193 @@
+"""The sign-off rules, in one place: admin, commands and tests go through these.
+
+- A change to a live page (or a draft's first publication) is `submit`ted as
+  a pending revision; the page keeps its approved rows until `approve`.
+- Only a clinical reviewer (APPROVE_PERMISSION, with a ReviewerProfile for
+  the public line) approves, and never their own change while
+  settings.CLINICAL_REVIEW_FOUR_EYES is on.
+- Approving writes the document to the page's rows and sets the review
+  fields; nobody types them.
+"""
+
+import calendar
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from treatments.models import Treatment
+
+from . import documents
+from .models import APPROVE_PERMISSION, ReviewerProfile, Revision, RevisionStatus
+
+
+class SignOffRefused(PermissionDenied):
+    """A rule of the sign-off said no; the message says which, for staff."""
+
+
+def add_months(day, months):
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def needs_sign_off(live_status, new_status):
+    """Whether a save reaches patients: the page is live, or will be."""
+    return Treatment.Status.PUBLISHED in (live_status, new_status)
+
+
+def waiting(treatment):
+    """The change waiting on a reviewer or the editor, if any (newest)."""
+    return treatment.revisions.open().order_by("-created_at", "-pk").first()
+
+
+@transaction.atomic
+def submit(treatment, doc, user, *, restored_from=None):
+    """Keep `doc` as the page's pending revision (replacing one that waited)."""
+    Treatment.objects.select_for_update().filter(pk=treatment.pk).first()
+    treatment.revisions.open().update(status=RevisionStatus.REPLACED)
+    return Revision.objects.create(
+        treatment=treatment,
+        document=doc,
+        status=RevisionStatus.PENDING,
+        created_by=user,
+        restored_from=restored_from,
+    )
+
+
+def record_draft(treatment, user):
+    """History of a draft's own saves (not public, nothing to approve)."""
+    return Revision.objects.create(
+        treatment=treatment,
+        document=documents.document(treatment),
+        status=RevisionStatus.DRAFT,
+        created_by=user,
+    )
+
+
+def reviewer_profile(user):
+    return ReviewerProfile.objects.filter(user=user).first()
+
+
+def check_can_approve(user, revision=None):
+    """Raise SignOffRefused unless `user` may approve `revision` (or confirm
+    an unchanged page when `revision` is None)."""
+    if not (user.is_active and user.is_staff and user.has_perm(APPROVE_PERMISSION)):
+        raise SignOffRefused("Only clinical reviewers can approve pages.")
+    if reviewer_profile(user) is None:
+        raise SignOffRefused(
+            "Your name and role for the public “Reviewed by” line are not set: "
+            "ask an administrator to add you under Clinical reviewers."
+        )
+    if (
+        revision is not None
+        and settings.CLINICAL_REVIEW_FOUR_EYES
+        and revision.created_by_id == user.pk
+    ):
+        raise SignOffRefused(
+            "You made this change, so another clinical reviewer must approve it "
+            "(four-eyes rule)."
+        )
+
+
+def _signed_off(treatment, reviewer, note, today):
+    profile = reviewer_profile(reviewer)
+    treatment.last_reviewed = today
+    treatment.next_review_due = add_months(today, treatment.review_interval_months)
+    treatment.reviewed_by = profile.public_line
+    if note:
+        treatment.change_note = note
+        treatment.changed_on = today
+    treatment.save(
+        update_fields=[
+            "last_reviewed",
+            "next_review_due",
+            "reviewed_by",
+            "change_note",
+            "changed_on",
+            "updated_at",
+        ]
+    )
+    return profile.public_line
+
+
+@transaction.atomic
+def approve(revision, reviewer, note=""):
+    """Publish the revision's document and sign the page off."""
+    revision = Revision.objects.select_for_update().get(pk=revision.pk)
+    check_can_approve(reviewer, revision)
+    if revision.status != RevisionStatus.PENDING:
+        raise SignOffRefused(
+            f"This change is “{revision.get_status_display()}”: only a change "
+            "waiting for approval can be approved."
+        )
+    treatment = Treatment.objects.select_for_update().get(pk=revision.treatment_id)
+    try:
+        documents.apply(treatment, revision.document)
+    except ValidationError as error:
+        raise SignOffRefused(
+            "This change cannot be published as it is ("
+            + "; ".join(error.messages)
+            + "). Send it back to the editor."
+        ) from error
+    today = timezone.localdate()
+    revision.reviewer_line = _signed_off(treatment, reviewer, note.strip(), today)
+    revision.status = RevisionStatus.APPROVED
+    revision.reviewed_by = reviewer
+    revision.reviewed_at = timezone.now()
+    revision.change_note = note.strip()
+    revision.save()
+    return revision
+
+
+@transaction.atomic
+def approve_unchanged(treatment, reviewer, note=""):
+    """“Reviewed, no changes”: the live page, checked again."""
+    check_can_approve(reviewer)
+    treatment = Treatment.objects.select_for_update().get(pk=treatment.pk)
+    if treatment.status != Treatment.Status.PUBLISHED:
+        raise SignOffRefused("Only a published page can be confirmed unchanged.")
+    today = timezone.localdate()
+    line = _signed_off(treatment, reviewer, note.strip(), today)
+    return Revision.objects.create(
+        treatment=treatment,
+        document=documents.document(treatment),
+        status=RevisionStatus.APPROVED,
+        unchanged=True,
+        created_by=reviewer,
+        reviewed_by=reviewer,
+        reviewed_at=timezone.now(),
+        reviewer_line=line,
+        change_note=note.strip(),
+    )
+
+
+@transaction.atomic
+def send_back(revision, reviewer, comment):
+    revision = Revision.objects.select_for_update().get(pk=revision.pk)
+    if not (reviewer.is_active and reviewer.has_perm(APPROVE_PERMISSION)):
+        raise SignOffRefused("Only clinical reviewers can send changes back.")
+    if revision.status != RevisionStatus.PENDING:
+        raise SignOffRefused("Only a change waiting for approval can be sent back.")
+    if not comment.strip():
+        raise SignOffRefused("Say what the editor should change.")
+    revision.status = RevisionStatus.SENT_BACK
+    revision.comment = comment.strip()
+    revision.reviewed_by = reviewer
+    revision.reviewed_at = timezone.now()
+    revision.save()
+    return revision
+
+
+def restore(revision, user):
+    """An earlier version, as a new pending revision: a restore is reviewed
+    like any other change."""
+    doc = revision.document
+    treatment = revision.treatment
+    if not needs_sign_off(treatment.status, doc["fields"]["status"]):
+        with transaction.atomic():
+            documents.apply(treatment, doc)
+            return record_draft(treatment, user)
+    return submit(treatment, doc, user, restored_from=revision)

@@ -1,0 +1,371 @@
+"""Clinical sign-off: nothing an editor saves reaches the public page until a
+clinical reviewer (not the editor) approves it; approval publishes at once and
+signs the page off."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from clinical_review import services
+from clinical_review.models import ReviewerProfile, Revision
+from tests.factories import StaffFactory, TreatmentFactory, TreatmentPointFactory
+from tests.helpers import StaffClient, inline_prefix, post_change, soup
+from treatments.models import Section, Treatment
+
+pytestmark = pytest.mark.django_db
+
+OLD = "The clinic's approved overview."
+NEW = "An editor's new overview, not yet approved."
+
+
+def editor():
+    return StaffFactory(
+        groups=["Content editors"], first_name="Eda", last_name="Editor"
+    )
+
+
+def reviewer(name="Dr A. Example", role="Consultant in Sports Medicine", **kwargs):
+    user = StaffFactory(groups=["Clinical reviewers"], **kwargs)
+    ReviewerProfile.objects.create(user=user, display_name=name, role=role)
+    return user
+
+
+def signed_in(user):
+    client = StaffClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def page(clinic):
+    treatment = TreatmentFactory(
+        slug="dry-needling",
+        name="Dry needling",
+        overview=OLD,
+        review_interval_months=12,
+    )
+    TreatmentPointFactory(
+        treatment=treatment, section=Section.BENEFITS, text="Eases pain"
+    )
+    return treatment
+
+
+def public_text(path="/treatments/dry-needling/"):
+    response = StaffClient().get(path)
+    assert response.status_code == 200
+    return soup(response).select_one("main").get_text(" ", strip=True)
+
+
+def test_an_editors_save_of_a_live_page_waits_for_approval(page):
+    assert OLD in public_text()  # cached now
+    response = post_change(signed_in(editor()), page, overview=NEW)
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert page.overview == OLD
+    assert OLD in public_text() and NEW not in public_text()
+    revision = Revision.objects.get(treatment=page)
+    assert revision.status == Revision.Status.PENDING
+    assert revision.document["fields"]["overview"] == NEW
+
+
+def test_a_new_bullet_waits_too_and_is_published_on_approval(page):
+    prefix = inline_prefix(Section.AFTERCARE)
+    post_change(
+        signed_in(editor()),
+        page,
+        **{
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-0-text": "Rest the area for a day.",
+            f"{prefix}-0-order": "",
+        },
+    )
+    assert not page.points.filter(text="Rest the area for a day.").exists()
+    revision = Revision.objects.get(treatment=page)
+    added = [
+        row for row in revision.document["points"] if row["section"] == "aftercare"
+    ]
+    assert added == [
+        {
+            "id": None,
+            "section": "aftercare",
+            "order": 0,
+            "text": "Rest the area for a day.",
+            "is_contraindication": False,
+        }
+    ]
+    services.approve(revision, reviewer())
+    assert page.points.filter(text="Rest the area for a day.").count() == 1
+    assert "Rest the area for a day." in public_text()
+
+
+def test_approval_publishes_at_once_and_signs_the_page_off(page):
+    assert OLD in public_text()
+    post_change(signed_in(editor()), page, overview=NEW)
+    revision = Revision.objects.get(treatment=page)
+    client = signed_in(reviewer())
+    url = reverse("admin:clinical_review_revision_review", args=[revision.pk])
+    response = client.post(url, {"approve": "1", "change_note": "Clearer overview"})
+    assert response.status_code == 302
+    assert NEW in public_text()  # the cached page was dropped
+    page.refresh_from_db()
+    today = timezone.localdate()
+    assert page.last_reviewed == today
+    assert page.next_review_due == services.add_months(today, 12)
+    assert page.reviewed_by == "Dr A. Example, Consultant in Sports Medicine"
+    assert (page.change_note, page.changed_on) == ("Clearer overview", today)
+    revision.refresh_from_db()
+    assert revision.status == Revision.Status.APPROVED
+
+
+def test_add_months_keeps_the_day_or_the_months_last_day():
+    assert services.add_months(datetime.date(2026, 12, 2), 12) == datetime.date(
+        2027, 12, 2
+    )
+    assert services.add_months(datetime.date(2026, 8, 31), 6) == datetime.date(
+        2027, 2, 28
+    )
+
+
+def test_a_reviewer_cannot_approve_their_own_change(page):
+    both = reviewer()
+    both.groups.add(*editor().groups.all())
+    post_change(signed_in(both), page, overview=NEW)
+    revision = Revision.objects.get(treatment=page)
+    url = reverse("admin:clinical_review_revision_review", args=[revision.pk])
+    response = signed_in(both).post(url, {"approve": "1"}, follow=True)
+    assert "four-eyes" in response.content.decode()
+    page.refresh_from_db()
+    assert page.overview == OLD
+    with pytest.raises(services.SignOffRefused):
+        services.approve(revision, both)
+
+
+@override_settings(CLINICAL_REVIEW_FOUR_EYES=False)
+def test_a_one_person_clinic_can_turn_the_four_eyes_rule_off(page):
+    both = reviewer()
+    both.groups.add(*editor().groups.all())
+    post_change(signed_in(both), page, overview=NEW)
+    services.approve(Revision.objects.get(treatment=page), both)
+    page.refresh_from_db()
+    assert page.overview == NEW
+
+
+def test_an_editor_cannot_approve_with_a_crafted_post(page):
+    post_change(signed_in(editor()), page, overview=NEW)
+    revision = Revision.objects.get(treatment=page)
+    url = reverse("admin:clinical_review_revision_review", args=[revision.pk])
+    signed_in(editor()).post(url, {"approve": "1", "change_note": "sneaky"})
+    page.refresh_from_db()
+    assert page.overview == OLD
+    revision.refresh_from_db()
+    assert revision.status == Revision.Status.PENDING
+
+
+def test_posted_review_fields_are_ignored(page):
+    post_change(
+        signed_in(editor()),
+        page,
+        last_reviewed="2030-01-01",
+        next_review_due="2031-01-01",
+        reviewed_by="Dr Nobody",
+    )
+    page.refresh_from_db()
+    assert page.last_reviewed == datetime.date(2026, 1, 15)
+    assert page.reviewed_by == ""
+
+
+def test_a_reviewer_without_a_public_name_cannot_approve(page):
+    post_change(signed_in(editor()), page, overview=NEW)
+    nameless = StaffFactory(groups=["Clinical reviewers"])
+    with pytest.raises(services.SignOffRefused, match="name and role"):
+        services.approve(Revision.objects.get(treatment=page), nameless)
+
+
+def test_the_publish_action_sends_drafts_for_approval(clinic):
+    draft = TreatmentFactory(slug="new-page", status=Treatment.Status.DRAFT)
+    client = signed_in(editor())
+    client.post(
+        reverse("admin:treatments_treatment_changelist"),
+        {"action": "publish", "_selected_action": [draft.pk]},
+    )
+    draft.refresh_from_db()
+    assert draft.status == Treatment.Status.DRAFT
+    assert StaffClient().get("/treatments/new-page/").status_code == 404
+    revision = Revision.objects.get(treatment=draft, status="pending")
+    services.approve(revision, reviewer())
+    assert StaffClient().get("/treatments/new-page/").status_code == 200
+
+
+def test_a_draft_published_from_its_form_stays_a_draft_until_approved(clinic):
+    draft = TreatmentFactory(slug="new-page", status=Treatment.Status.DRAFT)
+    post_change(signed_in(editor()), draft, status="published", overview="Draft text")
+    draft.refresh_from_db()
+    assert draft.status == Treatment.Status.DRAFT
+    assert draft.overview == "Draft text"  # a draft's own rows are its working copy
+    revision = Revision.objects.get(treatment=draft, status="pending")
+    assert revision.document["fields"]["status"] == "published"
+
+
+def test_a_draft_save_is_kept_in_history_without_approval(clinic):
+    draft = TreatmentFactory(slug="new-page", status=Treatment.Status.DRAFT)
+    post_change(signed_in(editor()), draft, overview="Draft text")
+    draft.refresh_from_db()
+    assert draft.overview == "Draft text"
+    assert list(draft.revisions.values_list("status", flat=True)) == ["draft"]
+
+
+def test_a_new_save_replaces_the_change_that_waited(page):
+    client = signed_in(editor())
+    post_change(client, page, overview=NEW)
+    post_change(client, page, overview="A second try.")
+    statuses = dict(page.revisions.values_list("document__fields__overview", "status"))
+    assert statuses == {NEW: "replaced", "A second try.": "pending"}
+
+
+def test_saving_nothing_new_sends_nothing(page):
+    post_change(signed_in(editor()), page)
+    assert not page.revisions.exists()
+
+
+def test_send_back_leaves_the_page_and_shows_the_comment_to_the_editor(page):
+    author = editor()
+    post_change(signed_in(author), page, overview=NEW)
+    revision = Revision.objects.get(treatment=page)
+    url = reverse("admin:clinical_review_revision_review", args=[revision.pk])
+    signed_in(reviewer()).post(url, {"send_back": "1", "comment": "Cite a source."})
+    revision.refresh_from_db()
+    assert revision.status == Revision.Status.SENT_BACK
+    page.refresh_from_db()
+    assert page.overview == OLD
+    form = signed_in(author).get(
+        reverse("admin:treatments_treatment_change", args=[page.pk])
+    )
+    banner = soup(form).select_one(".signoff-banner")
+    assert "Cite a source." in banner.text
+
+
+def test_send_back_needs_a_comment(page):
+    post_change(signed_in(editor()), page, overview=NEW)
+    revision = Revision.objects.get(treatment=page)
+    with pytest.raises(services.SignOffRefused):
+        services.send_back(revision, reviewer(), "  ")
+
+
+def test_restoring_from_history_is_a_pending_change(page):
+    client = signed_in(editor())
+    post_change(client, page, overview=NEW)
+    services.approve(Revision.objects.get(treatment=page), reviewer())
+    post_change(client, page, overview="Third text.")
+    services.approve(page.revisions.get(status="pending"), reviewer())
+    first = page.revisions.get(document__fields__overview=NEW)
+    response = client.post(
+        reverse("admin:clinical_review_revision_restore", args=[first.pk])
+    )
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert page.overview == "Third text."
+    restored = page.revisions.get(status="pending")
+    assert restored.restored_from == first
+    assert restored.document["fields"]["overview"] == NEW
+
+
+def test_an_enquiry_handler_cannot_restore(page):
+    post_change(signed_in(editor()), page, overview=NEW)
+    revision = Revision.objects.get(treatment=page)
+    handler = StaffFactory(groups=["Enquiry handlers"])
+    response = signed_in(handler).post(
+        reverse("admin:clinical_review_revision_restore", args=[revision.pk])
+    )
+    assert response.status_code == 403
+    assert page.revisions.count() == 1
+
+
+def test_staff_preview_shows_the_pending_change_and_the_public_does_not(page):
+    post_change(signed_in(editor()), page, overview=NEW)
+    revision = Revision.objects.get(treatment=page)
+    url = f"/treatments/dry-needling/?revision={revision.pk}"
+    response = signed_in(editor()).get(url)
+    assert response.status_code == 200
+    assert NEW in soup(response).get_text()
+    assert "no-store" in response["Cache-Control"]
+    page.refresh_from_db()
+    assert page.overview == OLD  # the preview's writes were rolled back
+    assert NEW not in soup(StaffClient().get(url)).get_text()
+
+
+def test_a_preview_of_another_pages_revision_is_404(page):
+    other = TreatmentFactory(slug="other")
+    post_change(signed_in(editor()), page, overview=NEW)
+    revision = Revision.objects.get(treatment=page)
+    url = f"/treatments/{other.slug}/?revision={revision.pk}"
+    assert signed_in(editor()).get(url).status_code == 404
+    assert signed_in(editor()).get("/treatments/other/?revision=x1").status_code == 404
+
+
+def test_the_review_screen_shows_word_level_changes(page):
+    post_change(signed_in(editor()), page, overview=OLD.replace("approved", "checked"))
+    revision = Revision.objects.get(treatment=page)
+    response = signed_in(reviewer()).get(
+        reverse("admin:clinical_review_revision_review", args=[revision.pk])
+    )
+    html = soup(response)
+    assert " ".join(html.select_one(".signoff del").get_text().split()) == (
+        "removed: approved"
+    )
+    assert " ".join(html.select_one(".signoff ins").get_text().split()) == (
+        "added: checked"
+    )
+    assert html.find("h3", string="Overview") is not None
+
+
+def test_reviewed_no_changes_signs_the_page_off(page):
+    client = signed_in(reviewer())
+    url = reverse("admin:clinical_review_revision_confirm", args=[page.pk])
+    response = client.post(url, {"change_note": ""})
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert page.last_reviewed == timezone.localdate()
+    assert page.revisions.get().unchanged
+
+
+def test_an_editor_cannot_confirm_a_page_unchanged(page):
+    url = reverse("admin:clinical_review_revision_confirm", args=[page.pk])
+    signed_in(editor()).post(url, {"change_note": ""})
+    page.refresh_from_db()
+    assert page.last_reviewed == datetime.date(2026, 1, 15)
+
+
+def test_history_is_newest_first_and_compares_any_two(page):
+    client = signed_in(editor())
+    post_change(client, page, overview=NEW)
+    services.approve(page.revisions.get(status="pending"), reviewer())
+    post_change(client, page, overview="Third text.")
+    history = client.get(reverse("admin:treatments_treatment_history", args=[page.pk]))
+    rows = [row.get_text(" ", strip=True) for row in soup(history).select("tbody tr")]
+    assert rows[0].startswith("Now")
+    assert "Waiting for approval" in rows[1]
+    assert "Approved by Dr A. Example" in rows[2]
+    first, second = page.revisions.order_by("created_at")
+    compare = client.get(
+        reverse("admin:clinical_review_revision_compare"),
+        {"treatment": page.pk, "old": first.pk, "new": second.pk},
+    )
+    assert compare.status_code == 200
+    assert "Third" in soup(compare).select_one(".signoff ins").text
+
+
+def test_compare_answers_404_for_nonsense(page):
+    client = signed_in(editor())
+    url = reverse("admin:clinical_review_revision_compare")
+    assert client.get(url, {"treatment": "x"}).status_code == 404
+    assert client.get(url, {"treatment": page.pk, "old": "99999"}).status_code == 404
+
+
+def test_loading_content_again_changes_no_live_page(page):
+    call_command("load_initial_content", verbosity=0)
+    page.refresh_from_db()
+    assert page.overview == OLD
