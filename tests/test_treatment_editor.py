@@ -233,6 +233,27 @@ def test_the_chosen_image_is_kept_when_another_field_has_an_error(
     assert kept not in stored(media_root, images.KEPT_DIR)
 
 
+def test_on_a_live_page_the_kept_image_waits_for_approval_with_the_change(
+    admin_client, media_root
+):
+    from clinical_review.models import Revision
+
+    treatment = TreatmentFactory(slug="needling")  # published
+    token = kept_token(
+        post_change(admin_client, treatment, name="", image=jpeg(), image_alt="A")
+    )
+    response = post_change(admin_client, treatment, image_alt="A", kept_image=token)
+    assert response.status_code == 302
+    treatment.refresh_from_db()
+    assert not treatment.image  # patients see the approved page
+    (revision,) = Revision.objects.pending().filter(treatment=treatment)
+    name = revision.document["fields"]["image"]
+    assert name.startswith("treatments/needling-")
+    assert default_storage.exists(name)
+    renditions = revision.document["fields"]["image_renditions"]
+    assert default_storage.exists(renditions["jpeg"]["name"])
+
+
 def test_the_kept_image_survives_a_second_error(admin_client, media_root):
     treatment = draft(slug="needling")
     response = post_change(admin_client, treatment, name="", image=jpeg())
