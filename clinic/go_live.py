@@ -66,6 +66,21 @@ def clinic_items():
     return items
 
 
+def review_problem(treatment, today):
+    """What is wrong with a published page's clinical review, if anything.
+
+    Drafts are left out: their first publication is reviewed anyway. A date
+    with nobody named is no review (what the fixture once shipped).
+    """
+    if treatment.status != treatment.Status.PUBLISHED:
+        return None
+    if not treatment.last_reviewed or not treatment.reviewed_by:
+        return "never clinically reviewed"
+    if treatment.next_review_due and treatment.next_review_due < today:
+        return "clinical review overdue"
+    return None
+
+
 def treatment_items(today):
     Treatment = apps.get_model("treatments", "Treatment")
     examples = {f["slug"]: f for f in shipped("treatments", "treatments.treatment")}
@@ -80,10 +95,8 @@ def treatment_items(today):
     items = []
     for treatment in Treatment.objects.order_by("display_order", "name"):
         url = change_url(treatment)
-        if not treatment.last_reviewed or not treatment.reviewed_by:
-            items.append(Item(f"{treatment}: never clinically reviewed.", url))
-        elif treatment.next_review_due and treatment.next_review_due < today:
-            items.append(Item(f"{treatment}: clinical review overdue.", url))
+        if problem := review_problem(treatment, today):
+            items.append(Item(f"{treatment}: {problem}.", url))
         if not treatment.has_practical_details:
             items.append(
                 Item(f"{treatment}: no practical details (length, price …).", url)
@@ -97,6 +110,23 @@ def treatment_items(today):
                 Item(f"{treatment}: practical details still the shipped examples.", url)
             )
     return items
+
+
+def condition_items():
+    Condition = apps.get_model("conditions", "Condition")
+    unreviewed = Condition.objects.filter(
+        status=Condition.Status.PUBLISHED, last_reviewed__isnull=True
+    ).count()
+    if not unreviewed:
+        return []
+    return [
+        Item(
+            f"Conditions: {unreviewed} published "
+            + ("page" if unreviewed == 1 else "pages")
+            + " never clinically reviewed.",
+            reverse("admin:conditions_condition_changelist") + "?reviewed=no",
+        )
+    ]
 
 
 def practitioner_items(today):
@@ -123,7 +153,12 @@ def practitioner_items(today):
 def checklist():
     """Every item still to do, in the order of the admin index."""
     today = timezone.localdate()
-    return [*clinic_items(), *treatment_items(today), *practitioner_items(today)]
+    return [
+        *clinic_items(),
+        *treatment_items(today),
+        *condition_items(),
+        *practitioner_items(today),
+    ]
 
 
 def may_see_checklist(user):

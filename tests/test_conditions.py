@@ -147,7 +147,9 @@ def test_condition_page_leaves_out_draft_treatments(client, clinic):
 
 def test_unreviewed_condition_says_so(client, shipped):
     page = soup(client.get("/conditions/achilles-tendon-pain/"))
-    assert "not yet reviewed by a clinician" in page.select_one(".review-line").text
+    assert page.select_one(".review-line").get_text() == (
+        "This page has not been clinically reviewed yet."
+    )
 
 
 def test_condition_json_ld_is_a_medical_condition_with_breadcrumbs(client, shipped):

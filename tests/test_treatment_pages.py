@@ -113,17 +113,21 @@ def test_contraindication_is_shown_in_a_safety_callout(client, seeded):
     assert "needle phobia" in callout.li.get_text()
 
 
-def test_review_line_shows_both_dates(client, clinic):
+def test_review_line_names_the_reviewer_and_both_dates(client, clinic):
     TreatmentFactory(
         slug="reviewed",
+        reviewed_by="Dr A. Example, Physiotherapist",
         last_reviewed=datetime.date(2026, 3, 4),
-        next_review_due=datetime.date(2027, 3, 4),
+        next_review_due=datetime.date(2099, 3, 4),
     )
     page = soup(client.get("/treatments/reviewed/"))
     line = " ".join(page.find(class_="review-line").get_text().split())
-    assert line == "Page last reviewed: 4 March 2026 · Next review due: 4 March 2027"
+    assert line == (
+        "Reviewed by Dr A. Example, Physiotherapist on 4 March 2026"
+        " · Next review due 4 March 2099"
+    )
     times = page.find(class_="review-line").find_all("time")
-    assert [t["datetime"] for t in times] == ["2026-03-04", "2027-03-04"]
+    assert [t["datetime"] for t in times] == ["2026-03-04", "2099-03-04"]
 
 
 def test_related_treatments_show_published_ones_only(client, clinic):

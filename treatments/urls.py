@@ -18,4 +18,9 @@ urlpatterns = [
         cache_public_page(views.TreatmentDetailView.as_view()),
         name="detail",
     ),
+    path(
+        "treatments/<slug:slug>/updates/",
+        cache_public_page(views.TreatmentUpdatesView.as_view()),
+        name="updates",
+    ),
 ]

@@ -1,15 +1,50 @@
-"""Template helpers for treatment pages: the image and schema.org JSON-LD."""
+"""Template helpers for treatment pages: the image, the clinical review line
+and schema.org JSON-LD."""
 
 from django import template
+from django.utils import timezone
 
 from clinic_site.site_url import absolute_url
 from clinic_site.structured_data import json_ld
 
 from .. import images
 from ..layout import group_points
-from ..models import Section
+from ..models import Section, Treatment
 
 register = template.Library()
+
+
+def reviewed_on(page):
+    """The date a clinician signed `page` off, or None.
+
+    A treatment counts as reviewed only when approval set both the date and
+    the reviewer (a date typed before sign-off existed, with nobody named, is
+    no review). A condition's review fields are typed in admin: its date is
+    its review.
+    """
+    if isinstance(page, Treatment) and not page.reviewed_by:
+        return None
+    return page.last_reviewed
+
+
+@register.inclusion_tag("treatments/includes/_review_line.html")
+def review_line(page, updates_url="", note=True):
+    """“Reviewed by … on … · Next review due …”, the overdue notice and the
+    latest “what changed” note (unless `note` is false: the page history
+    lists it), from the page's own fields (no query). `updates_url`: the
+    page history link, shown once there is a note."""
+    day = reviewed_on(page)
+    due = getattr(page, "next_review_due", None) if day else None
+    note = getattr(page, "change_note", "") if note else ""
+    return {
+        "reviewed_on": day,
+        "reviewed_by": page.reviewed_by if day else "",
+        "next_review_due": due,
+        "overdue": due is not None and due < timezone.localdate(),
+        "change_note": note,
+        "changed_on": getattr(page, "changed_on", None) if note else None,
+        "updates_url": updates_url if note else "",
+    }
 
 
 @register.filter
@@ -66,9 +101,9 @@ def treatment_json_ld(treatment):
         "inLanguage": "en-GB",
         "about": therapy,
     }
-    if treatment.last_reviewed:
-        page["lastReviewed"] = treatment.last_reviewed.isoformat()
-    if treatment.reviewed_by:
+    # What the review line says: nothing until a clinician signed it off.
+    if day := reviewed_on(treatment):
+        page["lastReviewed"] = day.isoformat()
         page["reviewedBy"] = {"@type": "Person", "name": treatment.reviewed_by}
     if people := [p.schema_org() for p in treatment.practitioners.all()]:
         page["mentions"] = people
