@@ -369,3 +369,27 @@ def test_loading_content_again_changes_no_live_page(page):
     call_command("load_initial_content", verbosity=0)
     page.refresh_from_db()
     assert page.overview == OLD
+
+
+def test_a_photo_waiting_for_approval_is_never_purged(page, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), "teal").save(buffer, "JPEG")
+    photo = SimpleUploadedFile(
+        "photo.jpg", buffer.getvalue(), content_type="image/jpeg"
+    )
+    post_change(signed_in(editor()), page, image=photo, image_alt="A clinician")
+    page.refresh_from_db()
+    assert not page.image  # waiting
+    waiting_name = Revision.objects.get(treatment=page).document["fields"]["image"]
+    assert (settings.MEDIA_ROOT / waiting_name).is_file()
+    call_command("purge_unused_images", "--ignore-history", verbosity=0)
+    assert (settings.MEDIA_ROOT / waiting_name).is_file()
+    services.approve(Revision.objects.get(treatment=page), reviewer())
+    page.refresh_from_db()
+    assert page.image.name == waiting_name
