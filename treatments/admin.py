@@ -281,6 +281,9 @@ class TreatmentAdminForm(forms.ModelForm):
         if token and upload is not False:  # False: "Clear" is ticked
             kept = images.kept_upload(token, stem)
             if kept is None:
+                # Said once: the form comes back without it.
+                self.data = self.data.copy()
+                self.data[self.add_prefix("kept_image")] = ""
                 raise ValidationError(
                     "The image you chose before could not be kept. Choose it again.",
                     code="kept_image_lost",
