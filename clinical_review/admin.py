@@ -9,12 +9,12 @@ screens reviewers use: review (approve or send back), compare, restore, and
 "reviewed, no changes".
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
@@ -22,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from clinic_site.pagecache import invalidation
 from treatments.models import Treatment
 
 from . import diffs, documents, services
@@ -35,11 +36,9 @@ class _Save:
     """What one admin save of a treatment turned out to be."""
 
     live_status: str | None
-    wanted_status: str
-    before: dict = field(default_factory=dict)
+    wanted_status: str | None = None
     document: dict | None = None
     pk: int | None = None
-    roll_back: bool = False
 
 
 def _state(request):
@@ -47,7 +46,15 @@ def _state(request):
 
 
 class SignOffAdminMixin:
-    """For TreatmentAdmin: saves that reach patients wait for approval."""
+    """For TreatmentAdmin: saves that reach patients wait for approval.
+
+    On a published page with a change waiting (for a reviewer, or sent back
+    to its editor), the form opens on that change, not on the live page: the
+    change's document is written first in the same rolled-back transaction.
+    Its new rows keep the ids their first save was given (a sequence never
+    hands those out again on PostgreSQL; documents.apply() takes another when
+    one is taken), so the form's rows are the same rows on GET and on POST.
+    """
 
     object_history_template = "admin/clinical_review/history.html"
 
@@ -55,18 +62,10 @@ class SignOffAdminMixin:
         css = {"all": ["css/admin-signoff.css"]}
 
     def save_model(self, request, obj, form, change):
-        live_status = (
-            Treatment.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
-            if change
-            else None
-        )
-        state = _Save(
-            live_status=live_status,
-            wanted_status=obj.status,
-            before=documents.child_ids(obj) if change else {},
-        )
+        state = _state(request) or _Save(live_status=None)
         request.clinical_sign_off = state
-        if live_status != Treatment.Status.PUBLISHED:
+        state.wanted_status = obj.status
+        if state.live_status != Treatment.Status.PUBLISHED:
             # A draft stays a draft until a reviewer approves its publication.
             obj.status = Treatment.Status.DRAFT
         super().save_model(request, obj, form, change)
@@ -76,18 +75,9 @@ class SignOffAdminMixin:
         state = _state(request)
         obj = form.instance
         state.pk = obj.pk
-        if not services.needs_sign_off(state.live_status, state.wanted_status):
-            return
-        rolled_back = state.live_status == Treatment.Status.PUBLISHED
-        new_ids = {}
-        if rolled_back:
-            after = documents.child_ids(obj)
-            new_ids = {key: after[key] - state.before.get(key, set()) for key in after}
-        state.document = documents.document(obj, new_ids=new_ids)
-        state.document["fields"]["status"] = state.wanted_status
-        # Nothing of this save reaches a live page's rows: changeform_view
-        # rolls it back once admin is done with it.
-        state.roll_back = rolled_back
+        if services.needs_sign_off(state.live_status, state.wanted_status):
+            state.document = documents.document(obj)
+            state.document["fields"]["status"] = state.wanted_status
 
     def response_add(self, request, obj, post_url_continue=None):
         if _state(request) and _state(request).document is not None:
@@ -101,28 +91,61 @@ class SignOffAdminMixin:
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = extra_context or {}
+        treatment = working = None
         if object_id is not None:
-            treatment = Treatment.objects.filter(pk=unquote(object_id)).first()
-            if treatment is not None:
-                extra_context["sign_off"] = sign_off_context(request, treatment)
-        with transaction.atomic():
+            # get_object: None for a malformed or unknown id (admin's 404).
+            treatment = self.get_object(request, unquote(object_id))
+        if treatment is not None:
+            live = treatment.status == Treatment.Status.PUBLISHED
+            working = services.waiting(treatment) if live else None
+            extra_context["sign_off"] = sign_off_context(request, treatment, working)
+        request.clinical_sign_off = _Save(
+            live_status=treatment.status if treatment is not None else None
+        )
+        if treatment is None or treatment.status != Treatment.Status.PUBLISHED:
             response = super().changeform_view(
                 request, object_id, form_url, extra_context
             )
-            state = _state(request)
-            if state is not None and state.roll_back:
+        else:
+            # Whatever happens here on a live page is rolled back: the public
+            # pages do not change, so nothing is cleared either.
+            with transaction.atomic(), invalidation.paused():
+                if working is not None:
+                    try:
+                        with transaction.atomic():
+                            documents.apply(treatment, working.document)
+                    except ValidationError as error:
+                        # E.g. its address is another page's now: edit the
+                        # live page instead, and say why.
+                        extra_context["sign_off"]["unusable"] = error.messages
+                        extra_context["sign_off"]["form_shows_waiting"] = False
+                response = super().changeform_view(
+                    request, object_id, form_url, extra_context
+                )
+                if hasattr(response, "render"):
+                    response.render()
                 transaction.set_rollback(True)
-        if state is not None and state.pk is not None:
-            self._after_save(request, state)
+        state = _state(request)
+        if state.pk is not None:
+            self._after_save(request, state, working)
         return response
 
-    def _after_save(self, request, state):
+    def _after_save(self, request, state, working):
         treatment = Treatment.objects.get(pk=state.pk)
         if state.document is None:
             services.record_draft(treatment, request.user)
             return
         if state.document == documents.document(treatment):
             self.message_user(request, "Nothing changed: there is nothing to approve.")
+            return
+        if (
+            working is not None
+            and working.status == RevisionStatus.PENDING
+            and state.document == working.document
+        ):
+            self.message_user(
+                request, "Nothing new: the same changes are still waiting for approval."
+            )
             return
         services.submit(treatment, state.document, request.user)
         self.message_user(
@@ -172,11 +195,13 @@ class SignOffAdminMixin:
         return TemplateResponse(request, self.object_history_template, context)
 
 
-def sign_off_context(request, treatment):
-    """What the change form says above the form: a change waiting, sent back."""
+def sign_off_context(request, treatment, working=None):
+    """What the change form says above the form: a change waiting, sent back;
+    `working`: the form shows that change (not the live page)."""
     open_revision = services.waiting(treatment)
     return {
         "waiting": open_revision,
+        "form_shows_waiting": working is not None,
         "can_approve": request.user.has_perm(APPROVE_PERMISSION),
         "review_url": reverse(
             "admin:clinical_review_revision_review", args=[open_revision.pk]
@@ -202,6 +227,19 @@ class ApproveForm(forms.Form):
     )
 
 
+class ConfirmForm(ApproveForm):
+    """“Reviewed, no changes”: the note says what was checked, not what
+    changed."""
+
+    change_note = forms.CharField(
+        label="Note for patients (optional)",
+        max_length=300,
+        required=False,
+        help_text="Shown under the review line, e.g. “Checked against the "
+        "latest guidance”.",
+    )
+
+
 class SendBackForm(forms.Form):
     comment = forms.CharField(
         label="What should the editor change?",
@@ -219,10 +257,16 @@ class ReviewerProfileAdmin(admin.ModelAdmin):
 
 @admin.register(Revision)
 class RevisionAdmin(admin.ModelAdmin):
-    list_display = ["treatment", "status", "created_by", "created_at", "review_link"]
+    list_display = ["treatment", "status", "saved_by", "saved", "review_link"]
+    # The review screen is where a revision is read: the only link in a row
+    # (the read-only change page would show its raw document).
+    list_display_links = None
     list_filter = ["status"]
     list_select_related = ["treatment", "created_by"]
     fields = []
+
+    class Media:
+        css = {"all": ["css/admin-signoff.css"]}
 
     def has_add_permission(self, request):
         return False
@@ -236,7 +280,24 @@ class RevisionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).exclude(status=RevisionStatus.DRAFT)
 
-    @admin.display(description="")
+    def changelist_view(self, request, extra_context=None):
+        # Not admin's "Select page revision to view": nothing is selected here.
+        return super().changelist_view(
+            request, {"title": "Page revisions", **(extra_context or {})}
+        )
+
+    @admin.display(description="Saved by", ordering="created_by__last_name")
+    def saved_by(self, revision):
+        user = revision.created_by
+        if user is None:
+            return "a former member of staff"
+        return user.get_full_name() or user.get_username()
+
+    @admin.display(description="Saved", ordering="created_at")
+    def saved(self, revision):
+        return revision.created_at
+
+    @admin.display(description="Changes")
     def review_link(self, revision):
         label = (
             "Review" if revision.status == RevisionStatus.PENDING else "Show changes"
@@ -411,7 +472,7 @@ class RevisionAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         treatment = get_object_or_404(Treatment, pk=treatment_pk)
-        form = ApproveForm(request.POST or None)
+        form = ConfirmForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
                 services.approve_unchanged(

@@ -57,10 +57,9 @@ def _plain(value):
     return value
 
 
-def document(treatment, *, new_ids=None):
-    """The page as a JSON-safe dict. Rows whose id is in `new_ids` are written
-    without one: they only existed in a transaction that was rolled back."""
-    new_ids = new_ids or {}
+def document(treatment):
+    """The page as a JSON-safe dict. A row added in a save that was rolled
+    back keeps the id that save gave it (see apply())."""
     doc = {
         "fields": {name: _plain(getattr(treatment, name)) for name in PAGE_FIELDS},
         "related": sorted(treatment.related.values_list("pk", flat=True)),
@@ -71,20 +70,12 @@ def document(treatment, *, new_ids=None):
         )
         doc[key] = [
             {
-                "id": None if row.pk in new_ids.get(key, ()) else row.pk,
+                "id": row.pk,
                 **{name: _plain(getattr(row, name)) for name in fields},
             }
             for row in rows
         ]
     return doc
-
-
-def child_ids(treatment):
-    """{"points": {ids}, ...}: the rows a treatment has now."""
-    return {
-        key: set(model.objects.filter(treatment=treatment).values_list("pk", flat=True))
-        for key, (model, _) in CHILDREN.items()
-    }
 
 
 def _set_fields(obj, values, names):
@@ -119,7 +110,17 @@ def apply(treatment, doc):
                 point.order = TreatmentPoint.ORDER_MAX + offset
                 point.save(update_fields=["order"])
         for row in rows:
-            obj = existing.get(row.get("id")) or model(treatment=treatment)
+            obj = existing.get(row.get("id"))
+            if obj is not None:
+                _set_fields(obj, row, fields)
+                obj.save()
+                continue
+            # A row new to this page keeps the id it was first saved with
+            # while no other row has it: the same rows on every apply.
+            obj = model(treatment=treatment)
+            wanted = row.get("id")
+            if wanted is not None and not model.objects.filter(pk=wanted).exists():
+                obj.pk = wanted
             _set_fields(obj, row, fields)
-            obj.save()
+            obj.save(force_insert=True)
     return treatment

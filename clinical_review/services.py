@@ -57,8 +57,12 @@ def submit(treatment, doc, user, *, restored_from=None):
     )
 
 
+@transaction.atomic
 def record_draft(treatment, user):
-    """History of a draft's own saves (not public, nothing to approve)."""
+    """History of a draft's own saves (not public, nothing to approve). A
+    request to publish it that was waiting is withdrawn: it holds the draft
+    as it was before this save."""
+    treatment.revisions.open().update(status=RevisionStatus.REPLACED)
     return Revision.objects.create(
         treatment=treatment,
         document=documents.document(treatment),

