@@ -195,3 +195,15 @@ def restore(revision, user):
             documents.apply(treatment, doc)
             return record_draft(treatment, user)
     return submit(treatment, doc, user, restored_from=revision)
+
+
+@transaction.atomic
+def record_condition_review(condition, reviewer):
+    """A clinical reviewer checked a condition's names and description: its
+    page then says who and when (conditions are edited directly; only the
+    review is theirs to record)."""
+    check_can_approve(reviewer)
+    condition.last_reviewed = timezone.localdate()
+    condition.reviewed_by = reviewer_profile(reviewer).public_line
+    condition.save(update_fields=["last_reviewed", "reviewed_by", "updated_at"])
+    return condition

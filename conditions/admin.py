@@ -1,7 +1,9 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from reversion.admin import VersionAdmin
 
+from clinical_review import services
+from clinical_review.models import APPROVE_PERMISSION
 from treatments.models import Section, TreatmentPoint
 
 from .models import Condition
@@ -19,15 +21,27 @@ CONDITION_FIELDSETS = [
     ("Names", {"fields": ["name", "slug", "medical_term", "other_names", "summary"]}),
     ("Treatments that can help", {"fields": ["treatments", "treatment_points"]}),
     ("Publishing", {"fields": ["status"]}),
-    ("Clinical review", {"fields": ["last_reviewed", "reviewed_by"]}),
+    (
+        "Clinical review",
+        {
+            "description": "Set by a clinical reviewer with the list action "
+            "“Record a clinical review”; nobody types them.",
+            "fields": ["last_reviewed", "reviewed_by"],
+        },
+    ),
 ]
+# Shown on the form, written only by a clinical reviewer's action.
+REVIEW_FIELDS = ["last_reviewed", "reviewed_by"]
 
 
 class ConditionAdminForm(forms.ModelForm):
     class Meta:
         model = Condition
         fields = [
-            name for _, options in CONDITION_FIELDSETS for name in options["fields"]
+            name
+            for _, options in CONDITION_FIELDSETS
+            for name in options["fields"]
+            if name not in REVIEW_FIELDS
         ]
         field_classes = {"treatment_points": PointChoiceField}
         widgets = {"other_names": forms.Textarea(attrs={"rows": 3, "cols": 60})}
@@ -74,6 +88,28 @@ class ConditionAdmin(VersionAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["treatments", "treatment_points"]
     fieldsets = CONDITION_FIELDSETS
+    readonly_fields = REVIEW_FIELDS
+    actions = ["record_review"]
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm(APPROVE_PERMISSION)
+
+    @admin.action(
+        description="Record a clinical review of the selected conditions",
+        permissions=["approve"],
+    )
+    def record_review(self, request, queryset):
+        try:
+            for condition in queryset:
+                services.record_condition_review(condition, request.user)
+        except services.SignOffRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"Recorded your review of {queryset.count()} condition(s).",
+            messages.SUCCESS,
+        )
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "treatment_points":

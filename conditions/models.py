@@ -106,7 +106,7 @@ class Condition(models.Model):
         "Empty: not yet clinically reviewed.",
     )
     reviewed_by = models.CharField(
-        max_length=100, blank=True, help_text="Name and role of the reviewer."
+        max_length=260, blank=True, help_text="Name and role of the reviewer."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

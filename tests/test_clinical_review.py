@@ -469,3 +469,31 @@ def test_saving_a_draft_withdraws_its_waiting_request_to_publish(clinic):
 def test_a_malformed_change_form_address_is_not_an_error(page, pk):
     response = signed_in(editor()).get(f"/admin/treatments/treatment/{pk}/change/")
     assert response.status_code in (302, 404)
+
+
+def test_only_a_clinical_reviewer_records_a_conditions_review(clinic):
+    from conditions.models import Condition
+    from tests.factories import ConditionFactory
+
+    condition = ConditionFactory(last_reviewed=None, reviewed_by="")
+    changelist = reverse("admin:conditions_condition_changelist")
+    action = {"action": "record_review", "_selected_action": [condition.pk]}
+    signed_in(editor()).post(changelist, action)
+    condition.refresh_from_db()
+    assert condition.last_reviewed is None
+    long_role = "Consultant in Sport and Exercise Medicine and Musculoskeletal " * 2
+    signed_in(reviewer(role=long_role.strip())).post(changelist, action)
+    condition = Condition.objects.get(pk=condition.pk)
+    assert condition.last_reviewed == timezone.localdate()
+    assert condition.reviewed_by.startswith("Dr A. Example, Consultant")
+
+
+def test_a_conditions_review_fields_cannot_be_typed(clinic):
+    from tests.factories import ConditionFactory
+
+    condition = ConditionFactory(last_reviewed=None, reviewed_by="")
+    post_change(
+        signed_in(editor()), condition, last_reviewed="2026-01-01", reviewed_by="Me"
+    )
+    condition.refresh_from_db()
+    assert (condition.last_reviewed, condition.reviewed_by) == (None, "")

@@ -14,6 +14,8 @@ REVIEWER_PERMISSIONS = [
     ("treatments", "view_treatmentpoint"),
     ("treatments", "view_treatmentquestion"),
     ("treatments", "view_treatmentsource"),
+    # Conditions: to record a review of one (conditions' list action).
+    ("conditions", "view_condition"),
 ]
 EDITOR_PERMISSIONS = [("clinical_review", "view_revision")]
 
@@ -29,7 +31,7 @@ def _permissions(apps, wanted):
 
 
 def create_role(apps, schema_editor):
-    for label in ("clinical_review", "treatments"):
+    for label in ("clinical_review", "treatments", "conditions"):
         app_config = apps.get_app_config(label)
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
@@ -54,6 +56,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("clinical_review", "0001_initial"),
         ("treatments", "0009_clinical_review_fields"),
+        ("conditions", "0002_content_editors_edit_conditions"),
     ]
 
     operations = [migrations.RunPython(create_role, remove_role)]
