@@ -5,35 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('treatments', '0008_practical_details_questions_sources'),
+        ("treatments", "0008_practical_details_questions_sources"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='treatment',
-            name='change_note',
+            model_name="treatment",
+            name="change_note",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='treatment',
-            name='changed_on',
+            model_name="treatment",
+            name="changed_on",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='treatment',
-            name='review_interval_months',
-            field=models.PositiveSmallIntegerField(default=12, help_text='When a reviewer approves the page, the next review is due this many months later.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(36)], verbose_name='review every (months)'),
+            model_name="treatment",
+            name="review_interval_months",
+            field=models.PositiveSmallIntegerField(
+                default=12,
+                help_text="When a reviewer approves the page, the next review is due this many months later.",
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(36),
+                ],
+                verbose_name="review every (months)",
+            ),
         ),
         migrations.AlterField(
-            model_name='treatment',
-            name='last_reviewed',
-            field=models.DateField(blank=True, help_text='When a clinician last approved this page.', null=True),
+            model_name="treatment",
+            name="last_reviewed",
+            field=models.DateField(
+                blank=True,
+                help_text="When a clinician last approved this page.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='treatment',
-            name='reviewed_by',
-            field=models.CharField(blank=True, help_text='Name and role of the reviewer.', max_length=260),
+            model_name="treatment",
+            name="reviewed_by",
+            field=models.CharField(
+                blank=True, help_text="Name and role of the reviewer.", max_length=260
+            ),
         ),
     ]
