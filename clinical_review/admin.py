@@ -20,6 +20,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from clinic_site.pagecache import invalidation
@@ -255,13 +257,33 @@ class ReviewerProfileAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "role"]
 
 
+class RevisionStatusFilter(admin.SimpleListFilter):
+    """The statuses this list shows (a draft's own saves are only in its
+    history)."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [
+            (value, label)
+            for value, label in RevisionStatus.choices
+            if value != RevisionStatus.DRAFT
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() in RevisionStatus.values:
+            return queryset.filter(status=self.value())
+        return queryset
+
+
 @admin.register(Revision)
 class RevisionAdmin(admin.ModelAdmin):
     list_display = ["treatment", "status", "saved_by", "saved", "review_link"]
     # The review screen is where a revision is read: the only link in a row
     # (the read-only change page would show its raw document).
     list_display_links = None
-    list_filter = ["status"]
+    list_filter = [RevisionStatusFilter]
     list_select_related = ["treatment", "created_by"]
     fields = []
 
@@ -427,7 +449,13 @@ class RevisionAdmin(admin.ModelAdmin):
             revision = treatment.revisions.get(pk=int(key))
         except (ValueError, Revision.DoesNotExist):
             raise Http404("No such version of this page.") from None
-        return revision.document, str(revision)
+        saved_by = revision.created_by
+        who = (saved_by.get_full_name() or saved_by.get_username()) if saved_by else "—"
+        when = date_format(timezone.localtime(revision.created_at), "j M Y, H:i")
+        return (
+            revision.document,
+            f"the version saved by {who} on {when} ({revision.get_status_display()})",
+        )
 
     def compare_view(self, request):
         if not self.has_view_permission(request):

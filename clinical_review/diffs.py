@@ -193,6 +193,17 @@ def _list_changes(old_rows, new_rows, key):
     return changes
 
 
+def _as_sentences(texts):
+    """Bullets and fields as the reader meets them: each its own sentence
+    (a bullet without a full stop would otherwise run into the next)."""
+    ends = (".", "!", "?", ":")
+    return "\n".join(
+        text if text.rstrip().endswith(ends) else text.rstrip() + "."
+        for text in texts
+        if text.strip()
+    )
+
+
 def _related_names(ids):
     names = dict(Treatment.objects.filter(pk__in=ids).values_list("pk", "name"))
     return (
@@ -231,7 +242,7 @@ def compare(old, new):
                 prose += [_row_text(key, row) for row in new_rows]
         if changes:
             sections.append(
-                SectionDiff(heading, changes, readability.advice(" ".join(prose)))
+                SectionDiff(heading, changes, readability.advice(_as_sentences(prose)))
             )
     if sorted(old.get("related", [])) != sorted(new.get("related", [])):
         sections.append(

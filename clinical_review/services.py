@@ -96,12 +96,14 @@ def check_can_approve(user, revision=None):
         )
 
 
-def _signed_off(treatment, reviewer, note, today):
+def _signed_off(treatment, reviewer, note, today, *, changed=True):
+    """The review fields; a "what changed" note for patients only when the
+    page did change (a "reviewed, no changes" note stays in the history)."""
     profile = reviewer_profile(reviewer)
     treatment.last_reviewed = today
     treatment.next_review_due = add_months(today, treatment.review_interval_months)
     treatment.reviewed_by = profile.public_line
-    if note:
+    if note and changed:
         treatment.change_note = note
         treatment.changed_on = today
     treatment.save(
@@ -154,7 +156,7 @@ def approve_unchanged(treatment, reviewer, note=""):
     if treatment.status != Treatment.Status.PUBLISHED:
         raise SignOffRefused("Only a published page can be confirmed unchanged.")
     today = timezone.localdate()
-    line = _signed_off(treatment, reviewer, note.strip(), today)
+    line = _signed_off(treatment, reviewer, note.strip(), today, changed=False)
     return Revision.objects.create(
         treatment=treatment,
         document=documents.document(treatment),

@@ -497,3 +497,21 @@ def test_a_conditions_review_fields_cannot_be_typed(clinic):
     )
     condition.refresh_from_db()
     assert (condition.last_reviewed, condition.reviewed_by) == (None, "")
+
+
+def test_a_reviewed_no_changes_note_does_not_tell_patients_the_page_was_updated(page):
+    services.approve_unchanged(page, reviewer(), "Checked against new guidance")
+    page.refresh_from_db()
+    assert (page.change_note, page.changed_on) == ("", None)
+    assert page.revisions.get().change_note == "Checked against new guidance"
+
+
+def test_the_revisions_list_filters_by_the_statuses_it_lists(page):
+    post_change(signed_in(editor()), page, overview=NEW)
+    client = signed_in(reviewer())
+    url = reverse("admin:clinical_review_revision_changelist")
+    filters = soup(client.get(url)).select("#changelist-filter a")
+    labels = {a.get_text(strip=True) for a in filters}
+    assert "Waiting for approval" in labels
+    assert "Saved as a draft (not public)" not in labels
+    assert client.get(url, {"status": "approved"}).status_code == 200
