@@ -294,27 +294,31 @@ def test_clear_wins_over_a_kept_image(admin_client, media_root):
     assert not treatment.image
 
 
-@pytest.mark.parametrize(
-    "crafted",
-    [
-        "treatments/other.jpg",  # not signed
-        "garbage:1abc:xyz",
-        signing.dumps({"name": "treatments/other.jpg"}, salt=images.KEPT_SALT),
-        signing.dumps({"name": "treatments/kept/../other.jpg"}, salt=images.KEPT_SALT),
-        signing.dumps(
-            {"name": "treatments/kept/" + "0" * 32 + ".jpg"}, salt="another salt"
-        ),
-        signing.dumps(["treatments/kept/" + "0" * 32 + ".jpg"], salt=images.KEPT_SALT),
-    ],
-)
-def test_a_crafted_kept_image_cannot_name_another_file(
-    admin_client, media_root, crafted
-):
+KEPT_LOOKALIKE = "treatments/kept/" + "0" * 32 + ".jpg"
+CRAFTED = {
+    "not signed": lambda: "treatments/other.jpg",
+    "garbage": lambda: "garbage:1abc:xyz",
+    "signed, outside the kept folder": lambda: signing.dumps(
+        {"name": "treatments/other.jpg"}, salt=images.KEPT_SALT
+    ),
+    "signed, climbing out": lambda: signing.dumps(
+        {"name": "treatments/kept/../other.jpg"}, salt=images.KEPT_SALT
+    ),
+    "signed for another purpose": lambda: signing.dumps(
+        {"name": KEPT_LOOKALIKE}, salt="another salt"
+    ),
+    "signed, not a dict": lambda: signing.dumps(
+        [KEPT_LOOKALIKE], salt=images.KEPT_SALT
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CRAFTED)
+def test_a_crafted_kept_image_cannot_name_another_file(admin_client, media_root, case):
+    crafted = CRAFTED[case]()
     # Files a crafted value might point at.
     default_storage.save("treatments/other.jpg", ContentFile(jpeg().read()))
-    default_storage.save(
-        "treatments/kept/" + "0" * 32 + ".jpg", ContentFile(jpeg().read())
-    )
+    default_storage.save(KEPT_LOOKALIKE, ContentFile(jpeg().read()))
     treatment = draft(slug="needling")
     response = post_change(
         admin_client, treatment, image_alt="A tray", kept_image=crafted
