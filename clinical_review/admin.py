@@ -92,6 +92,10 @@ class SignOffAdminMixin:
         return super().response_change(request, obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and "_saveasnew" in request.POST:
+            # Admin honours it even with save_as off; a copy of a page is
+            # made by adding one.
+            raise PermissionDenied
         extra_context = extra_context or {}
         treatment = working = None
         if object_id is not None:
@@ -410,7 +414,7 @@ class RevisionAdmin(admin.ModelAdmin):
                         return redirect("admin:clinical_review_revision_changelist")
             except services.SignOffRefused as refusal:
                 self.message_user(request, str(refusal), messages.ERROR)
-        base = documents.document(treatment)
+        base = services.review_base(treatment)
         if revision.status != RevisionStatus.PENDING:
             # A decided revision: what it changed from the one before it.
             earlier = (
@@ -485,7 +489,12 @@ class RevisionAdmin(admin.ModelAdmin):
             return redirect("admin:treatments_treatment_history", revision.treatment_id)
         if not request.user.has_perm("treatments.change_treatment"):
             raise PermissionDenied
-        restored = services.restore(revision, request.user)
+        try:
+            restored = services.restore(revision, request.user)
+        except (services.SignOffRefused, ValidationError) as refusal:
+            messages_text = getattr(refusal, "messages", [str(refusal)])
+            self.message_user(request, " ".join(messages_text), messages.ERROR)
+            return redirect("admin:treatments_treatment_history", revision.treatment_id)
         if restored.status == RevisionStatus.PENDING:
             message = (
                 "The earlier version is waiting for a clinical reviewer's approval. "

@@ -78,6 +78,15 @@ def document(treatment):
     return doc
 
 
+def empty():
+    """A page with nothing on it (what a first publication is compared with)."""
+    return {
+        "fields": dict.fromkeys(PAGE_FIELDS),
+        "related": [],
+        **{key: [] for key in CHILDREN},
+    }
+
+
 def _set_fields(obj, values, names):
     for name in names:
         if name in values:
@@ -91,7 +100,8 @@ def apply(treatment, doc):
     """Write `doc` to the treatment's rows, through save() and delete() so
     every signal (page cache, search) sees the change."""
     _set_fields(treatment, doc["fields"], PAGE_FIELDS)
-    treatment.full_clean(exclude=["image"], validate_unique=False)
+    # Unique slug and name included: another page may have taken them since.
+    treatment.full_clean(exclude=["image"])
     treatment.save()
     related = Treatment.objects.filter(pk__in=doc["related"]).exclude(pk=treatment.pk)
     treatment.related.set(related)

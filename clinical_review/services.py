@@ -88,12 +88,47 @@ def check_can_approve(user, revision=None):
     if (
         revision is not None
         and settings.CLINICAL_REVIEW_FOUR_EYES
-        and revision.created_by_id == user.pk
+        and user.pk in author_ids(revision)
     ):
         raise SignOffRefused(
             "You made this change, so another clinical reviewer must approve it "
             "(four-eyes rule)."
         )
+
+
+def author_ids(revision):
+    """Everyone whose saves went into `revision`: whoever saved the page
+    (a draft's saves, changes replaced or sent back, restores) since its last
+    approval, up to this revision. Four-eyes refuses all of them, so another
+    account's small edit or a restore cannot make an author its approver."""
+    earlier = revision.treatment.revisions.filter(created_at__lte=revision.created_at)
+    last_approval = (
+        earlier.filter(status=RevisionStatus.APPROVED)
+        .exclude(pk=revision.pk)
+        .order_by("-reviewed_at")
+        .values_list("reviewed_at", flat=True)
+        .first()
+    )
+    if last_approval is not None:
+        earlier = earlier.filter(created_at__gt=last_approval)
+    ids = set(earlier.values_list("created_by_id", flat=True))
+    ids.add(revision.created_by_id)
+    ids.discard(None)
+    return ids
+
+
+def review_base(treatment):
+    """What a waiting change is compared with: the page as patients see it;
+    for a page not public now, what was last approved for them, or nothing at
+    all (a first publication: every word is new to the reviewer)."""
+    if treatment.status == Treatment.Status.PUBLISHED:
+        return documents.document(treatment)
+    approved = (
+        treatment.revisions.filter(status=RevisionStatus.APPROVED)
+        .order_by("-reviewed_at")
+        .first()
+    )
+    return approved.document if approved is not None else documents.empty()
 
 
 def _signed_off(treatment, reviewer, note, today, *, changed=True):
@@ -190,6 +225,10 @@ def send_back(revision, reviewer, comment):
 def restore(revision, user):
     """An earlier version, as a new pending revision: a restore is reviewed
     like any other change."""
+    if revision.status in (RevisionStatus.PENDING, RevisionStatus.SENT_BACK):
+        raise SignOffRefused(
+            "This change is still waiting: open the page's form to work on it."
+        )
     doc = revision.document
     treatment = revision.treatment
     if not needs_sign_off(treatment.status, doc["fields"]["status"]):
@@ -209,3 +248,12 @@ def record_condition_review(condition, reviewer):
     condition.reviewed_by = reviewer_profile(reviewer).public_line
     condition.save(update_fields=["last_reviewed", "reviewed_by", "updated_at"])
     return condition
+
+
+@transaction.atomic
+def unpublish(treatment):
+    """Hide a page (no approval needed: patients see nothing new). A change
+    waiting for approval is withdrawn: approving it would publish it again."""
+    treatment.status = Treatment.Status.DRAFT
+    treatment.save(update_fields=["status", "updated_at"])
+    treatment.revisions.open().update(status=RevisionStatus.REPLACED)

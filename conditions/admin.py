@@ -91,6 +91,20 @@ class ConditionAdmin(VersionAdmin):
     readonly_fields = REVIEW_FIELDS
     actions = ["record_review"]
 
+    def save_model(self, request, obj, form, change):
+        # What a reviewer checked is no longer what the page says: it says
+        # "not yet reviewed" until a reviewer records a review again.
+        if change and form.has_changed() and obj.last_reviewed is not None:
+            obj.last_reviewed = None
+            obj.reviewed_by = ""
+            self.message_user(
+                request,
+                "The condition's clinical review was cleared: ask a clinical "
+                "reviewer to check the change and record a review.",
+                messages.WARNING,
+            )
+        super().save_model(request, obj, form, change)
+
     def has_approve_permission(self, request):
         return request.user.has_perm(APPROVE_PERMISSION)
 

@@ -515,3 +515,105 @@ def test_the_revisions_list_filters_by_the_statuses_it_lists(page):
     assert "Waiting for approval" in labels
     assert "Saved as a draft (not public)" not in labels
     assert client.get(url, {"status": "approved"}).status_code == 200
+
+
+# Found in review: each failed before its fix ----------------------------------
+
+
+def test_a_first_publication_is_compared_with_an_empty_page(clinic):
+    draft = TreatmentFactory(slug="new-page", status=Treatment.Status.DRAFT)
+    post_change(signed_in(editor()), draft, status="published", overview="All new")
+    revision = draft.revisions.get(status="pending")
+    response = signed_in(reviewer()).get(
+        reverse("admin:clinical_review_revision_review", args=[revision.pk])
+    )
+    headings = [h.get_text(strip=True) for h in soup(response).select(".signoff h3")]
+    assert "Overview" in headings and "Top of the page" in headings
+
+
+def test_edits_made_while_a_page_was_hidden_are_shown_when_it_is_republished(page):
+    client = signed_in(editor())
+    changelist = reverse("admin:treatments_treatment_changelist")
+    client.post(changelist, {"action": "unpublish", "_selected_action": [page.pk]})
+    post_change(client, page, overview="Written while hidden")
+    post_change(client, page, status="published")
+    revision = page.revisions.get(status="pending")
+    response = signed_in(reviewer()).get(
+        reverse("admin:clinical_review_revision_review", args=[revision.pk])
+    )
+    assert "Written while hidden" in soup(response).select_one(".signoff").get_text()
+
+
+def test_hiding_a_page_withdraws_the_change_waiting_to_go_live(page):
+    post_change(signed_in(editor()), page, overview=NEW)
+    changelist = reverse("admin:treatments_treatment_changelist")
+    signed_in(editor()).post(
+        changelist, {"action": "unpublish", "_selected_action": [page.pk]}
+    )
+    assert not page.revisions.open().exists()
+
+
+def test_anyone_who_saved_into_a_change_cannot_approve_it(page):
+    author = reviewer(name="Dr A")
+    author.groups.add(*editor().groups.all())
+    post_change(signed_in(author), page, overview="A wrote this")
+    post_change(signed_in(editor()), page, overview="A wrote this.")  # a small edit
+    latest = page.revisions.get(status="pending")
+    with pytest.raises(services.SignOffRefused, match="four-eyes"):
+        services.approve(latest, author)
+
+
+def test_a_change_still_waiting_cannot_be_restored(page):
+    post_change(signed_in(editor()), page, overview=NEW)
+    revision = page.revisions.get(status="pending")
+    client = signed_in(editor())
+    client.post(reverse("admin:clinical_review_revision_restore", args=[revision.pk]))
+    assert page.revisions.count() == 1
+    with pytest.raises(services.SignOffRefused):
+        services.restore(revision, editor())
+
+
+def test_a_slug_taken_meanwhile_is_a_clear_refusal_not_a_500(page):
+    client = signed_in(editor())
+    post_change(client, page, slug="needling")
+    TreatmentFactory(slug="needling", name="Other")
+    revision = page.revisions.get(status="pending")
+    assert (
+        client.get(
+            reverse("admin:treatments_treatment_change", args=[page.pk])
+        ).status_code
+        == 200
+    )
+    assert (
+        client.get(f"/treatments/dry-needling/?revision={revision.pk}").status_code
+        == 404
+    )
+    with pytest.raises(services.SignOffRefused, match="cannot be published"):
+        services.approve(revision, reviewer())
+    url = reverse("admin:clinical_review_revision_review", args=[revision.pk])
+    response = signed_in(reviewer()).post(url, {"approve": "1"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["²", "¹²", "1.0", "-1", "9" * 30])
+def test_a_strange_revision_parameter_is_404(page, value):
+    response = signed_in(editor()).get("/treatments/dry-needling/", {"revision": value})
+    assert response.status_code == 404
+
+
+def test_save_as_new_is_refused_on_a_treatment(page):
+    url = reverse("admin:treatments_treatment_change", args=[page.pk])
+    response = signed_in(editor()).post(url, {"_saveasnew": "1", "name": "Copy"})
+    assert response.status_code == 403
+    assert Treatment.objects.count() == 1
+
+
+def test_editing_a_reviewed_condition_clears_its_review(clinic):
+    from tests.factories import ConditionFactory
+
+    condition = ConditionFactory(
+        last_reviewed=datetime.date(2026, 11, 1), reviewed_by="Dr R, GP"
+    )
+    post_change(signed_in(editor()), condition, summary="Rewritten by an editor.")
+    condition.refresh_from_db()
+    assert (condition.last_reviewed, condition.reviewed_by) == (None, "")

@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 
 from clinic_site.admin_actions import CheckedSelectionMixin
 from clinic_site.site_url import absolute_url
+from clinical_review import services as sign_off
 from clinical_review.admin import SignOffAdminMixin
 
 from . import images
@@ -465,8 +466,7 @@ class TreatmentAdmin(SignOffAdminMixin, CheckedSelectionMixin, admin.ModelAdmin)
         for treatment in queryset:
             if treatment.status == Treatment.Status.DRAFT:
                 continue
-            treatment.status = Treatment.Status.DRAFT
-            treatment.save(update_fields=["status", "updated_at"])
+            sign_off.unpublish(treatment)
             self.log_change(request, treatment, "Marked draft.")
             changed += 1
         self.message_user(

@@ -1,3 +1,5 @@
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -56,7 +58,7 @@ class TreatmentDetailView(DetailView):
         wanted = request.GET.get("revision", "")
         if not (wanted and request.user.is_authenticated and may_preview(request.user)):
             return super().get(request, *args, **kwargs)
-        if not wanted.isdigit() or len(wanted) > 18:
+        if not re.fullmatch(r"[0-9]{1,18}", wanted):
             raise Http404("No such revision.")
         self.revision = get_object_or_404(
             Revision.objects.select_related("treatment"),
