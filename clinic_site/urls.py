@@ -12,7 +12,7 @@ from django.views.generic import RedirectView, TemplateView
 
 from clinic_site.pagecache import cache_public_page
 from conditions.sitemaps import ConditionSitemap
-from treatments.sitemaps import TreatmentSitemap
+from treatments.sitemaps import TreatmentSitemap, TreatmentUpdatesSitemap
 
 from . import health, views
 from .admin_login import AdminLoginForm
@@ -21,6 +21,7 @@ from .sitemaps import StaticPagesSitemap
 SITEMAPS = {
     "pages": StaticPagesSitemap,
     "treatments": TreatmentSitemap,
+    "treatment-updates": TreatmentUpdatesSitemap,
     "conditions": ConditionSitemap,
 }
 

@@ -617,3 +617,14 @@ def test_editing_a_reviewed_condition_clears_its_review(clinic):
     post_change(signed_in(editor()), condition, summary="Rewritten by an editor.")
     condition.refresh_from_db()
     assert (condition.last_reviewed, condition.reviewed_by) == (None, "")
+
+
+def test_a_pages_public_history_is_in_the_sitemap_once_it_has_a_note(page, settings):
+    from clinic_site.pagecache import purge
+
+    assert "/treatments/dry-needling/updates/" not in purge.public_page_paths()
+    post_change(signed_in(editor()), page, overview=NEW)
+    services.approve(page.revisions.get(status="pending"), reviewer(), "Clearer")
+    assert "/treatments/dry-needling/updates/" in purge.public_page_paths()
+    sitemap = StaffClient().get("/sitemap.xml").content.decode()
+    assert "/treatments/dry-needling/updates/" in sitemap
