@@ -111,6 +111,9 @@ def author_ids(revision):
     )
     if last_approval is not None:
         earlier = earlier.filter(created_at__gt=last_approval)
+    # An approval is nobody's writing ("reviewed, no changes" is recorded by
+    # its reviewer a moment after its own review time).
+    earlier = earlier.exclude(status=RevisionStatus.APPROVED)
     ids = set(earlier.values_list("created_by_id", flat=True))
     ids.add(revision.created_by_id)
     ids.discard(None)

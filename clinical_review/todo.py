@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from treatments.models import Treatment
 
+from . import services
 from .models import APPROVE_PERMISSION, Revision, RevisionStatus
 
 EDITOR_GROUP = "Content editors"
@@ -125,7 +126,9 @@ def for_user(user, today, *, editor=None, reviewer=None):
     if reviewer:
         waiting = Revision.objects.pending().select_related("treatment")
         if settings.CLINICAL_REVIEW_FOUR_EYES:
-            # Their own change waits for someone else.
+            # A change they saved into waits for someone else (the same rule
+            # as the approval: everyone who saved the page since its last
+            # approval; one query per waiting change, and few ever wait).
             waiting = waiting.exclude(created_by=user)
         todo.waiting = [
             Item(
@@ -133,6 +136,10 @@ def for_user(user, today, *, editor=None, reviewer=None):
                 reverse("admin:clinical_review_revision_review", args=[revision.pk]),
             )
             for revision in waiting.order_by("created_at", "pk")
+            if not (
+                settings.CLINICAL_REVIEW_FOUR_EYES
+                and user.pk in services.author_ids(revision)
+            )
         ]
     if editor:
         todo.sent_back = [

@@ -628,3 +628,24 @@ def test_a_pages_public_history_is_in_the_sitemap_once_it_has_a_note(page, setti
     assert "/treatments/dry-needling/updates/" in purge.public_page_paths()
     sitemap = StaffClient().get("/sitemap.xml").content.decode()
     assert "/treatments/dry-needling/updates/" in sitemap
+
+
+def test_the_to_do_leaves_out_a_change_its_reviewer_saved_into(page):
+    from clinical_review import todo
+
+    author = reviewer(name="Dr A")
+    author.groups.add(*editor().groups.all())
+    post_change(signed_in(author), page, overview="A wrote this")
+    post_change(signed_in(editor()), page, overview="A wrote this.")  # not last
+    today = timezone.localdate()
+    assert todo.for_user(author, today).waiting == []
+    assert len(todo.for_user(reviewer(name="Dr B"), today).waiting) == 1
+
+
+def test_confirming_a_page_unchanged_does_not_make_the_reviewer_an_author(page):
+    checker = reviewer()
+    services.approve_unchanged(page, checker)
+    post_change(signed_in(editor()), page, overview=NEW)
+    services.approve(page.revisions.get(status="pending"), checker)
+    page.refresh_from_db()
+    assert page.overview == NEW
