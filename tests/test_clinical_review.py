@@ -649,3 +649,22 @@ def test_confirming_a_page_unchanged_does_not_make_the_reviewer_an_author(page):
     services.approve(page.revisions.get(status="pending"), checker)
     page.refresh_from_db()
     assert page.overview == NEW
+
+
+def test_uploads_kept_across_a_form_error_are_purged_once_expired(settings, tmp_path):
+    import os
+    import time
+
+    from treatments import images
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    kept = settings.MEDIA_ROOT / images.KEPT_DIR
+    kept.mkdir(parents=True)
+    old, fresh = kept / ("a" * 32 + ".jpg"), kept / ("b" * 32 + ".png")
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    day_and_a_bit = images.KEPT_MAX_AGE + 60
+    os.utime(old, (time.time() - day_and_a_bit, time.time() - day_and_a_bit))
+    call_command("purge_unused_images", verbosity=0)
+    assert not old.exists()
+    assert fresh.exists()

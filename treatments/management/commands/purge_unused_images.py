@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from reversion.models import Version
 
 from clinical_review.models import Revision
@@ -39,12 +42,31 @@ def names_in_history():
     return used
 
 
+def expired_kept_uploads(now=None):
+    """Uploads kept across a form error (images.KEPT_DIR) whose token has
+    expired: nobody can use them any more."""
+    now = now or timezone.now()
+    try:
+        _, files = default_storage.listdir(images.KEPT_DIR)
+    except FileNotFoundError:
+        return set()
+    names = {f"{images.KEPT_DIR}/{name}" for name in files}
+    too_old = now - timedelta(seconds=images.KEPT_MAX_AGE)
+    return {
+        name
+        for name in names
+        if images.KEPT_NAME.fullmatch(name)
+        and default_storage.get_modified_time(name) < too_old
+    }
+
+
 class Command(BaseCommand):
     help = (
         "Delete uploaded treatment images (and their renditions) that no "
         "treatment shows. Files an earlier version in history names are kept "
         "unless --ignore-history is given (e.g. to take down a photo that "
-        "should never have been uploaded)."
+        "should never have been uploaded). Uploads kept across a form error "
+        "go once their day is up."
     )
 
     def add_arguments(self, parser):
@@ -62,6 +84,7 @@ class Command(BaseCommand):
         unused = images.stored_names() - names_in_use() - names_waiting()
         if not ignore_history:
             unused -= names_in_history()
+        unused |= expired_kept_uploads()
         for name in sorted(unused):
             if dry_run:
                 self.stdout.write(f"would delete {name}")
