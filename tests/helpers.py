@@ -22,7 +22,7 @@ from django.test.client import MULTIPART_CONTENT
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from scripts.browser import CHROMIUM
+from scripts.browser import AXE_JS, CHROMIUM
 from scripts.server import running_site
 from treatments.models import Section
 
@@ -593,3 +593,25 @@ def approve_waiting(treatment):
         user=reviewer, display_name="Dr R. Example", role="General practitioner"
     )
     return services.approve(treatment.revisions.get(status="pending"), reviewer)
+
+
+# axe-core: WCAG 2.2 AA and best practice, the rules every e2e audit runs.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def run_axe(page):
+    """axe's results for the page (its context must bypass the CSP)."""
+    page.add_script_tag(path=str(AXE_JS))
+    return page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        AXE_TAGS,
+    )
+
+
+def describe(violations):
+    """axe violations in a line each: rule, impact, count, first targets."""
+    return [
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])}): {v['help']} -> "
+        + "; ".join(n["target"][0] for n in v["nodes"][:5])
+        for v in violations
+    ]

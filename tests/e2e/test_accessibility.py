@@ -3,9 +3,13 @@
 import pytest
 
 from scripts.browser import AXE_JS
-from tests.helpers import PAGE_NAMES, open_page, require_node_tool
-
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+from tests.helpers import (
+    PAGE_NAMES,
+    describe,
+    open_page,
+    require_node_tool,
+    run_axe,
+)
 
 
 @pytest.fixture
@@ -13,22 +17,6 @@ def axe_page(new_context, site):
     require_node_tool(AXE_JS, "axe-core (node_modules/axe-core)")
     # A strict Content-Security-Policy would block injecting axe.
     return new_context(bypass_csp=True).new_page()
-
-
-def run_axe(page):
-    page.add_script_tag(path=str(AXE_JS))
-    return page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-        AXE_TAGS,
-    )
-
-
-def describe(violations):
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} -> "
-        + "; ".join(n["target"][0] for n in v["nodes"][:5])
-        for v in violations
-    ]
 
 
 @pytest.mark.parametrize("name", PAGE_NAMES)

@@ -15,13 +15,13 @@ from tests.helpers import (
     STAFF_PASSWORD,
     TREATMENT_CHANGELIST,
     app_code,
+    describe,
     enter_code,
     enter_password,
     require_node_tool,
+    run_axe,
     submit,
 )
-
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 ADMIN_PAGES = [
     "admin-treatment-change",
@@ -29,22 +29,6 @@ ADMIN_PAGES = [
     "admin-treatment-errors",
     "admin-treatments",
 ]
-
-
-def run_axe(page):
-    page.add_script_tag(path=str(AXE_JS))
-    return page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-        AXE_TAGS,
-    )
-
-
-def describe(violations):
-    return [
-        f"{v['id']} ({v['impact']}, {len(v['nodes'])}): {v['help']} -> "
-        + "; ".join(n["target"][0] for n in v["nodes"][:5])
-        for v in violations
-    ]
 
 
 def sign_in_as_content_editor(page, site):

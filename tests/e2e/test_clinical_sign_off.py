@@ -21,13 +21,13 @@ from tests.helpers import (
     STAFF_PASSWORD,
     TREATMENT_CHANGELIST,
     app_code,
+    describe,
     enter_code,
     enter_password,
     require_node_tool,
+    run_axe,
     submit,
 )
-
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 PAGE = "/treatments/dry-needling/"
 OLD_TEXT = "Relieves muscular tightness and trigger point pain effectively"
@@ -202,22 +202,6 @@ def test_an_editors_change_reaches_patients_only_once_a_reviewer_approved_it(
 
 
 # axe on the sign-off screens ---------------------------------------------------
-
-
-def run_axe(page):
-    page.add_script_tag(path=str(AXE_JS))
-    return page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-        AXE_TAGS,
-    )
-
-
-def describe(violations):
-    return [
-        f"{v['id']} ({v['impact']}, {len(v['nodes'])}): {v['help']} -> "
-        + "; ".join(n["target"][0] for n in v["nodes"][:5])
-        for v in violations
-    ]
 
 
 def _history_with_a_waiting_change():
