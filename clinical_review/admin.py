@@ -103,8 +103,11 @@ class SignOffAdminMixin:
             treatment = self.get_object(request, unquote(object_id))
         if treatment is not None:
             live = treatment.status == Treatment.Status.PUBLISHED
-            working = services.waiting(treatment) if live else None
-            extra_context["sign_off"] = sign_off_context(request, treatment, working)
+            open_revision = services.waiting(treatment)
+            working = open_revision if live else None
+            extra_context["sign_off"] = sign_off_context(
+                request, treatment, open_revision, shows_it=working is not None
+            )
         request.clinical_sign_off = _Save(
             live_status=treatment.status if treatment is not None else None
         )
@@ -201,13 +204,13 @@ class SignOffAdminMixin:
         return TemplateResponse(request, self.object_history_template, context)
 
 
-def sign_off_context(request, treatment, working=None):
-    """What the change form says above the form: a change waiting, sent back;
-    `working`: the form shows that change (not the live page)."""
-    open_revision = services.waiting(treatment)
+def sign_off_context(request, treatment, open_revision, *, shows_it):
+    """What the change form says above the form: the change waiting or sent
+    back (`open_revision`); `shows_it`: the form shows that change, not the
+    live page."""
     return {
         "waiting": open_revision,
-        "form_shows_waiting": working is not None,
+        "form_shows_waiting": shows_it,
         "can_approve": request.user.has_perm(APPROVE_PERMISSION),
         "review_url": reverse(
             "admin:clinical_review_revision_review", args=[open_revision.pk]
@@ -423,11 +426,7 @@ class RevisionAdmin(admin.ModelAdmin):
                 .first()
             )
             base = earlier.document if earlier else revision.document
-        refusal = None
-        try:
-            services.check_can_approve(request.user, revision)
-        except services.SignOffRefused as error:
-            refusal = str(error)
+        refusal = services.approval_refusal(request.user, revision)
         context = self._context(
             request,
             f"Review changes to “{treatment}”",
@@ -524,11 +523,7 @@ class RevisionAdmin(admin.ModelAdmin):
                     messages.SUCCESS,
                 )
                 return redirect("admin:treatments_treatment_change", treatment.pk)
-        refusal = None
-        try:
-            services.check_can_approve(request.user)
-        except services.SignOffRefused as error:
-            refusal = str(error)
+        refusal = services.approval_refusal(request.user)
         context = self._context(
             request,
             f"Reviewed, no changes: “{treatment}”",

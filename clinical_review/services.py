@@ -96,6 +96,15 @@ def check_can_approve(user, revision=None):
         )
 
 
+def approval_refusal(user, revision=None):
+    """Why `user` may not approve (check_can_approve's message), or None."""
+    try:
+        check_can_approve(user, revision)
+    except SignOffRefused as refusal:
+        return str(refusal)
+    return None
+
+
 def author_ids(revision):
     """Everyone whose saves went into `revision`: whoever saved the page
     (a draft's saves, changes replaced or sent back, restores) since its last
